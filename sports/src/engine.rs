@@ -1,0 +1,204 @@
+//! Sport-neutral match state: folds [`Envelope`]s in sequence order.
+//!
+//! Everything outside a sport's module talks to matches through this type:
+//! the consumer folds events with [`MatchState::apply`], stores
+//! [`MatchState::snapshot`] for viewers and [`MatchState::summary`] for the
+//! lobby, and forwards the returned [`Applied::patch`] as the delta.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cricket;
+use crate::envelope::{Envelope, Event, Sport};
+use crate::patch::PatchOp;
+
+/// Where a match is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Scheduled,
+    Live,
+    Completed,
+    Abandoned,
+}
+
+impl Status {
+    /// Completed or abandoned: no more events will come.
+    #[must_use]
+    pub fn is_finished(self) -> bool {
+        matches!(self, Status::Completed | Status::Abandoned)
+    }
+}
+
+/// The outcome of applying one event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Applied {
+    pub seq: u64,
+    /// JSON Patch turning the snapshot before the event into the snapshot after it.
+    pub patch: Vec<PatchOp>,
+}
+
+/// Why an event was not applied. The state is unchanged in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("event for match {got} delivered to match {expected}")]
+    WrongMatch { expected: String, got: String },
+    #[error("event for sport {got} delivered to a {expected} match")]
+    WrongSport { expected: &'static str, got: &'static str },
+    #[error("duplicate event seq {seq}: already applied up to {applied}")]
+    Duplicate { seq: u64, applied: u64 },
+    #[error("gap before event seq {got}: expected seq {expected}")]
+    Gap { expected: u64, got: u64 },
+    #[error("event seq {seq} breaks the laws of cricket: {source}")]
+    Cricket { seq: u64, source: cricket::RuleError },
+}
+
+impl ApplyError {
+    /// Stable short category for metrics labels.
+    #[must_use]
+    pub fn metric_label(&self) -> &'static str {
+        match self {
+            ApplyError::WrongMatch { .. } => "wrong_match",
+            ApplyError::WrongSport { .. } => "wrong_sport",
+            ApplyError::Duplicate { .. } => "duplicate",
+            ApplyError::Gap { .. } => "gap",
+            ApplyError::Cricket { .. } => "rule",
+        }
+    }
+}
+
+/// Per-sport state, tagged with the sport.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "sport", rename_all = "lowercase")]
+pub enum SportState {
+    Cricket(cricket::State),
+}
+
+/// The full state of one match: everything needed to continue folding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchState {
+    pub match_id: String,
+    /// Sequence number of the last event applied (0: none yet).
+    pub seq: u64,
+    /// Timestamp of the last event applied (ms since epoch, 0: none yet).
+    pub updated: i64,
+    pub state: SportState,
+}
+
+impl MatchState {
+    /// An empty match of the given sport.
+    #[must_use]
+    pub fn new(match_id: impl Into<String>, sport: Sport) -> Self {
+        let state = match sport {
+            Sport::Cricket => SportState::Cricket(cricket::State::default()),
+        };
+        MatchState { match_id: match_id.into(), seq: 0, updated: 0, state }
+    }
+
+    #[must_use]
+    pub fn sport(&self) -> Sport {
+        match self.state {
+            SportState::Cricket(_) => Sport::Cricket,
+        }
+    }
+
+    /// Apply the next event. Only `seq == self.seq + 1` is accepted; the
+    /// state is left untouched on any error.
+    ///
+    /// # Errors
+    /// See [`ApplyError`].
+    pub fn apply(&mut self, env: &Envelope) -> Result<Applied, ApplyError> {
+        if env.match_id != self.match_id {
+            return Err(ApplyError::WrongMatch { expected: self.match_id.clone(), got: env.match_id.clone() });
+        }
+        if env.event.sport() != self.sport() {
+            return Err(ApplyError::WrongSport { expected: self.sport().as_str(), got: env.event.sport().as_str() });
+        }
+        if env.seq <= self.seq {
+            return Err(ApplyError::Duplicate { seq: env.seq, applied: self.seq });
+        }
+        if env.seq != self.seq + 1 {
+            return Err(ApplyError::Gap { expected: self.seq + 1, got: env.seq });
+        }
+        let mut patch = match (&mut self.state, &env.event) {
+            (SportState::Cricket(state), Event::Cricket(ev)) => state
+                .apply(ev, env.seq, env.ts)
+                .map_err(|source| ApplyError::Cricket { seq: env.seq, source })?,
+        };
+        self.seq = env.seq;
+        self.updated = env.ts;
+        patch.push(PatchOp::replace("/seq", env.seq));
+        patch.push(PatchOp::replace("/updated", env.ts));
+        Ok(Applied { seq: env.seq, patch })
+    }
+
+    /// Step over an event that was parked (rejected by the rules or
+    /// malformed), so the events after it can still be applied.
+    pub fn skip(&mut self, seq: u64) {
+        if seq == self.seq + 1 {
+            self.seq = seq;
+        }
+    }
+
+    /// The viewers' snapshot: `id`, `sport`, `seq`, `updated`, `status`,
+    /// `summary` plus the sport's own fields.
+    #[must_use]
+    pub fn snapshot(&self) -> serde_json::Value {
+        let mut v = match &self.state {
+            SportState::Cricket(s) => s.snapshot(),
+        };
+        if let serde_json::Value::Object(map) = &mut v {
+            map.insert("id".into(), self.match_id.clone().into());
+            map.insert("sport".into(), self.sport().as_str().into());
+            map.insert("seq".into(), self.seq.into());
+            map.insert("updated".into(), self.updated.into());
+        }
+        v
+    }
+
+    /// One line for the lobby and `kubectl get lm`, e.g.
+    /// `RR 130/9 (20) · GT 133/3 (18.1)`.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        match &self.state {
+            SportState::Cricket(s) => s.summary(),
+        }
+    }
+
+    #[must_use]
+    pub fn status(&self) -> Status {
+        match &self.state {
+            SportState::Cricket(s) => s.status(),
+        }
+    }
+
+    /// The lobby's entry for this match.
+    #[must_use]
+    pub fn lobby_entry(&self) -> LobbyEntry {
+        let (teams, result) = match &self.state {
+            SportState::Cricket(s) => (s.teams(), s.result_text()),
+        };
+        LobbyEntry {
+            id: self.match_id.clone(),
+            sport: self.sport(),
+            status: self.status(),
+            teams,
+            summary: self.summary(),
+            result,
+            seq: self.seq,
+            updated: self.updated,
+        }
+    }
+}
+
+/// A match as listed in the lobby.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LobbyEntry {
+    pub id: String,
+    pub sport: Sport,
+    pub status: Status,
+    pub teams: Vec<String>,
+    pub summary: String,
+    pub result: Option<String>,
+    pub seq: u64,
+    pub updated: i64,
+}

@@ -1,0 +1,10 @@
+//! livematch workers: the producer, consumer and gateway of the match data
+//! plane, plus the all-in-one demo and the benchmarks.
+//!
+//! I/O lives behind two traits so the same logic runs on real backends and
+//! on the demo's in-memory stand-ins:
+//! * [`bus`]: the event log (Kafka, or [`bus::memory`]).
+//! * [`store`]: the state cache and live channel (Redis, or [`store::memory`]).
+
+pub mod bus;
+pub mod store;
