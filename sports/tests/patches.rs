@@ -654,3 +654,25 @@ fn fold_speed() {
     let per_event = start.elapsed() / u32::try_from(rounds * evs.len()).unwrap_or(1);
     println!("{} events x {rounds}: {per_event:?} per event, {ops} ops", evs.len());
 }
+
+#[test]
+#[ignore = "debug aid: prints a real match's snapshot"]
+fn print_snapshot() {
+    let state = replay("1312200.json");
+    let snap = state.snapshot();
+    let mut short = snap.clone();
+    if let Some(c) = short["commentary"].as_array_mut() {
+        let n = c.len();
+        c.drain(3..n.saturating_sub(4));
+    }
+    if let Some(i) = short["innings"].as_array_mut() {
+        for inn in i {
+            for k in ["overs_detail", "partnerships"] {
+                if let Some(a) = inn[k].as_array_mut() {
+                    a.truncate(2);
+                }
+            }
+        }
+    }
+    println!("{}", serde_json::to_string_pretty(&short).unwrap_or_default());
+}

@@ -12,9 +12,14 @@
 //!   `max_overs`, `required_rate`, `method`, `closed`, `end_reason`) and the
 //!   arrays `batting`, `bowling`, `fow`, `partnerships`, `overs_detail`;
 //! * `current`: null before the first innings, else the live view of the
-//!   latest innings: `innings` (0-based index into `innings`), striker,
-//!   non-striker, bowler, rates, target, `equation`, `recent` and
-//!   `this_over` chips, open `partnership`;
+//!   latest innings: `innings` (0-based index into `innings`), `number`,
+//!   `batting_team`, `bowling_team`, `super_over`, `runs`, `wickets`,
+//!   `overs`, `striker` / `non_striker` (`{name, runs, balls, fours, sixes,
+//!   strike_rate}` or null when the end is empty after a wicket), `bowler`
+//!   (`{name, overs, maidens, runs, wickets, economy}`), `partnership`
+//!   (`{runs, balls}` of the open stand), `run_rate`, `required_rate`,
+//!   `target`, `equation` ("needs 24 from 17 balls"), `recent` (last 12
+//!   chips, see [`super::commentary`]) and `this_over` chips;
 //! * `commentary`: append-only, oldest first; `innings` there is also a
 //!   0-based index (null before the first innings).
 
