@@ -7,4 +7,15 @@
 //! * [`store`]: the state cache and live channel (Redis, or [`store::memory`]).
 
 pub mod bus;
+pub mod gateway;
+pub mod protocol;
 pub mod store;
+pub mod shutdown;
+pub mod telemetry;
+pub mod consumer;
+pub mod demo;
+pub mod producer;
+pub mod source;
+pub mod bench;
+pub mod cli;
+pub mod commands;

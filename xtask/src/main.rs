@@ -1,1 +1,86 @@
-fn main() {}
+//! `cargo xtask <task>`: the one entry point for building, testing and
+//! benchmarking livematch.
+//!
+//! * `test`  — install what the tests need (idempotent), then clippy, every
+//!   unit/integration/end-to-end test against a real broker and Redis.
+//! * `bench` — release build, then `livematch bench` (prints a table).
+//! * `demo`  — release build, then `livematch demo`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Install test dependencies, lint, and run the whole test suite.
+    Test {
+        /// Skip installing system packages (they are already there).
+        #[arg(long)]
+        no_install: bool,
+        /// Skip clippy.
+        #[arg(long)]
+        no_lint: bool,
+    },
+    /// Run the benchmarks (release build) and print the table.
+    Bench {
+        /// Extra arguments for `livematch bench`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run the demo (release build).
+    Demo {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn run(cmd: &mut Command) -> anyhow::Result<()> {
+    eprintln!("xtask: running {cmd:?}");
+    let status = cmd.current_dir(root()).status().with_context(|| format!("cannot start {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+fn test(no_install: bool, no_lint: bool) -> anyhow::Result<()> {
+    if !no_install {
+        run(Command::new("bash").arg("scripts/install-test-deps.sh"))?;
+    }
+    if !no_lint {
+        run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    }
+    run(cargo().args(["build", "--bin", "livematch"]))?;
+    let bin = target_dir().join("debug").join("livematch");
+    run(cargo().args(["test", "--workspace", "--no-fail-fast"]).env("LIVEMATCH_BIN", &bin))?;
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().task {
+        Task::Test { no_install, no_lint } => test(no_install, no_lint),
+        Task::Bench { args } => run(cargo().args(["run", "--release", "--bin", "livematch", "--", "bench"]).args(args)),
+        Task::Demo { args } => run(cargo().args(["run", "--release", "--bin", "livematch", "--", "demo"]).args(args)),
+    }
+}

