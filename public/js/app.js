@@ -1,8 +1,25 @@
 // livematch viewer: routing, the live connection, and render scheduling.
 //
 // Routes: `#/` (lobby), `#/match/{id}`; `/match/{id}` paths work too (the
-// gateway serves index.html for them). Debug hook for tests:
-// `window.__livematch = { snapshots, lastSeq, lobby, state, stats }`.
+// gateway serves index.html for them; the URL is rewritten to the hash form).
+//
+// Hooks for browser tests (read-only):
+// * `window.__livematch = { snapshots, lastSeq, lobby, state, stats, route }`:
+//   the current snapshot and last applied seq per subscribed match; the DOM
+//   follows within one animation frame.
+// * `performance.mark('livematch:first-render')` once real data is shown.
+// * data-testid: conn (data-state: connecting | connected | reconnecting |
+//   offline), lobby-row (data-match-id, data-status), lobby-summary,
+//   lobby-result, match (data-match-id, data-state: loading | empty | ready),
+//   score, team-score, match-status, equation, rates, result, toss, crease,
+//   crease-batter, crease-bowler, last-wicket, this-over, recent,
+//   innings-tabs, innings-tab (data-innings, data-super-over), innings
+//   (panel), batting-table / batting-row (data-innings, data-name, data-out),
+//   innings-total (data-innings), did-not-bat, fow, bowling-table /
+//   bowling-row, partnerships / partnership-row, worm / worm-point /
+//   worm-wicket, manhattan / manhattan-bar / manhattan-wicket (data-innings,
+//   data-over, data-runs, data-wickets), commentary / commentary-item
+//   (data-seq, data-kind), over-summary.
 
 import { LiveClient } from './live.js';
 import { LobbyView } from './lobby.js';
@@ -84,7 +101,10 @@ const client = new LiveClient({
   isOnline: () => navigator.onLine !== false,
   handlers: {
     state: (state, info) => showConn(state, info),
-    lobby: (entries) => lobbyView.setAll(entries),
+    lobby: (entries) => {
+      lobbyView.setAll(entries);
+      if (!currentId) markFirstRender();
+    },
     lobbyUpdate: (entry) => lobbyView.update(entry),
     snapshot: (id) => {
       if (id === currentId) schedule({ all: true });
@@ -211,6 +231,19 @@ function flush() {
   }
   document.title = docTitle(snap);
   main.setAttribute('aria-busy', 'false');
+  if (snap) markFirstRender();
+}
+
+/** `performance.mark('livematch:first-render')` once real data is on screen (for tests). */
+let firstRenderMarked = false;
+function markFirstRender() {
+  if (firstRenderMarked) return;
+  firstRenderMarked = true;
+  try {
+    performance.mark('livematch:first-render');
+  } catch {
+    /* no User Timing */
+  }
 }
 
 // ---- routing -----------------------------------------------------------------
@@ -299,7 +332,10 @@ async function fetchLobby() {
     const body = await res.json();
     const list = Array.isArray(body) ? body : body && Array.isArray(body.matches) ? body.matches : [];
     // The socket's lobby frame wins when it came first.
-    if (!client.lobbyLoaded) lobbyView.setAll(list);
+    if (!client.lobbyLoaded) {
+      lobbyView.setAll(list);
+      if (!currentId) markFirstRender();
+    }
   } catch {
     /* the socket will deliver it */
   }

@@ -427,7 +427,12 @@ export class LiveClient {
     }
     const ops = Array.isArray(f.patch) ? f.patch : [];
     try {
-      this.snapshots[id] = applyPatch(snap, ops);
+      const next = applyPatch(snap, ops);
+      // Every patch moves /seq: a mismatch means our document is not the server's.
+      if (next && typeof next === 'object' && typeof next.seq === 'number' && next.seq !== seq) {
+        throw new Error(`snapshot seq ${next.seq} after applying event ${seq}`);
+      }
+      this.snapshots[id] = next;
     } catch (e) {
       this.stats.patchErrors += 1;
       this.emit('protocolError', `patch of ${id} seq ${seq} does not apply: ${e.message}`);

@@ -33,7 +33,9 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Applied {
     pub seq: u64,
-    /// JSON Patch turning the snapshot before the event into the snapshot after it.
+    /// JSON Patch turning the snapshot before the event into the snapshot
+    /// after it. The first event of a match (seq 1) replaces the whole
+    /// document (path `""`), so a viewer holding no snapshot can apply it.
     pub patch: Vec<PatchOp>,
 }
 
@@ -124,10 +126,17 @@ impl MatchState {
                 .apply(ev, env.seq, env.ts)
                 .map_err(|source| ApplyError::Cricket { seq: env.seq, source })?,
         };
+        let first = self.seq == 0;
         self.seq = env.seq;
         self.updated = env.ts;
-        patch.push(PatchOp::replace("/seq", env.seq));
-        patch.push(PatchOp::replace("/updated", env.ts));
+        if first {
+            // Viewers that subscribed before the match had any state hold
+            // no document: the first event replaces the whole of it.
+            patch = vec![PatchOp::replace("", self.snapshot())];
+        } else {
+            patch.push(PatchOp::replace("/seq", env.seq));
+            patch.push(PatchOp::replace("/updated", env.ts));
+        }
         Ok(Applied { seq: env.seq, patch })
     }
 

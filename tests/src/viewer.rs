@@ -120,9 +120,8 @@ impl Viewer {
                 if seq == seen.seq + 1 {
                     let ops: Vec<PatchOp> =
                         serde_json::from_value(frame["patch"].clone()).context("event patch is not JSON Patch")?;
-                    if let Some(doc) = seen.snapshot.as_mut() {
-                        apply_patch(doc, &ops).map_err(|e| anyhow!("patch of {id} seq {seq} does not apply: {e}"))?;
-                    }
+                    let doc = seen.snapshot.get_or_insert(Value::Null);
+                    apply_patch(doc, &ops).map_err(|e| anyhow!("patch of {id} seq {seq} does not apply: {e}"))?;
                     seen.seq = seq;
                 }
             }

@@ -295,3 +295,12 @@ test('a subscribe refused for load is retried after a pause', () => {
   assert.equal(ws.sent.length, n, 'other errors are not retried');
   assert.equal(client.lobbyPending, false);
 });
+
+test('a patch leaving the wrong /seq means our document is wrong: resync', () => {
+  const { client, ws } = connected();
+  ws.frame({ type: 'snapshot', match: 'm', seq: 1, data: snap(1) });
+  ws.sent.length = 0;
+  ws.frame({ type: 'event', match: 'm', seq: 2, patch: [{ op: 'replace', path: '/seq', value: 7 }] });
+  assert.equal(client.snapshots.m, undefined);
+  assert.deepEqual(ws.sent, [{ op: 'subscribe', match: 'm' }]);
+});

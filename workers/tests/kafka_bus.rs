@@ -210,3 +210,45 @@ async fn hot_standby_takes_over_from_committed_offset() {
     assert_eq!(payloads(&taken_over), expected(4..8), "standby resumes at the committed offset");
     standby.commit(0, 8).await.expect("new owner commits");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_recovers_after_a_broker_restart() {
+    let mut broker = Broker::start().await.expect("start tansu broker");
+    let mut config = KafkaConfig::new(broker.brokers());
+    config.session_timeout_ms = 6000;
+    config.fetch_wait_max_ms = 20;
+    // Short delivery timeout so a publish stuck on the restarted broker
+    // (which forgot this producer's id) fails fast and the producer is
+    // replaced.
+    config.extra = vec![("message.timeout.ms".to_owned(), "3000".to_owned())];
+    let bus = KafkaBus::new(config).expect("kafka bus");
+    let topic = topic_for("restart");
+    bus.ensure_topic(&topic, TopicSpec::default()).await.expect("create topic");
+    bus.publish(&topic, "m1", b"before".to_vec()).await.expect("publish");
+
+    broker.stop().expect("stop broker");
+    let during = {
+        let (bus, topic) = (bus.clone(), topic.clone());
+        tokio::spawn(async move { bus.publish(&topic, "m1", b"during".to_vec()).await })
+    };
+    broker.start_again().await.expect("start broker again");
+    // Memory storage: the topic is gone and must be created again.
+    bus.ensure_topic(&topic, TopicSpec::default()).await.expect("re-create topic");
+    let during = during.await.expect("publish task");
+
+    let mut published = false;
+    for _ in 0..3 {
+        if bus.publish(&topic, "m1", b"after".to_vec()).await.is_ok() {
+            published = true;
+            break;
+        }
+    }
+    assert!(published, "publishing never recovered after the restart");
+    let all = payloads(&bus.read_all(&topic, IDLE).await.expect("read_all"));
+    let mut want = Vec::new();
+    if during.is_ok() {
+        want.push("during".to_owned());
+    }
+    want.push("after".to_owned());
+    assert_eq!(all, want, "log after restart");
+}

@@ -14,7 +14,7 @@
 //! on tokio's blocking pool, never on an async worker.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -27,7 +27,7 @@ use rdkafka::consumer::{
 };
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Message};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::util::Timeout;
 use tokio::time::Instant;
@@ -127,11 +127,23 @@ impl std::fmt::Debug for KafkaConfig {
 }
 
 /// The event log on Kafka. Cheap to clone (clients are shared).
+///
+/// A publish that times out (`message.timeout.ms`, 120 s unless overridden
+/// in [`KafkaConfig::extra`]) or hits a fatal producer error replaces the
+/// producer, so the next publish starts with a fresh producer id. This
+/// recovers from a broker that forgot the producer (e.g. Tansu restarted
+/// with memory storage answers `UNKNOWN_PRODUCER_ID` forever).
 #[derive(Clone)]
 pub struct KafkaBus {
     config: Arc<KafkaConfig>,
-    producer: FutureProducer<LogContext>,
+    producer: Arc<RwLock<ProducerSlot>>,
     admin: Arc<AdminClient<LogContext>>,
+}
+
+/// The current producer and how many times it was replaced.
+struct ProducerSlot {
+    generation: u64,
+    producer: FutureProducer<LogContext>,
 }
 
 impl std::fmt::Debug for KafkaBus {
@@ -146,19 +158,39 @@ impl KafkaBus {
     /// # Errors
     /// [`BusError::Config`] if librdkafka rejects the configuration.
     pub fn new(config: KafkaConfig) -> Result<Self, BusError> {
-        let producer = config
-            .client_config(&[
-                ("enable.idempotence", "true".to_owned()),
-                ("acks", "all".to_owned()),
-                ("message.timeout.ms", "120000".to_owned()),
-            ])
-            .create_with_context(LogContext { role: "producer" })
-            .map_err(|e| config_error("producer", &e))?;
+        let producer = new_producer(&config)?;
         let admin = config
             .client_config(&[])
             .create_with_context(LogContext { role: "admin" })
             .map_err(|e| config_error("admin client", &e))?;
-        Ok(KafkaBus { config: Arc::new(config), producer, admin: Arc::new(admin) })
+        Ok(KafkaBus {
+            config: Arc::new(config),
+            producer: Arc::new(RwLock::new(ProducerSlot { generation: 0, producer })),
+            admin: Arc::new(admin),
+        })
+    }
+
+    /// The current producer (a cheap handle) and its generation.
+    fn producer(&self) -> (u64, FutureProducer<LogContext>) {
+        let slot = self.producer.read().unwrap_or_else(PoisonError::into_inner);
+        (slot.generation, slot.producer.clone())
+    }
+
+    /// Replace the producer of `generation` after a failed delivery, unless
+    /// another publish already did.
+    fn replace_producer(&self, generation: u64, topic: &str, error: &KafkaError) {
+        let mut slot = self.producer.write().unwrap_or_else(PoisonError::into_inner);
+        if slot.generation != generation {
+            return;
+        }
+        match new_producer(&self.config) {
+            Ok(producer) => {
+                slot.producer = producer;
+                slot.generation += 1;
+                tracing::warn!(topic, %error, generation = slot.generation, "kafka producer replaced after a failed delivery");
+            }
+            Err(e) => tracing::warn!(topic, error = %e, "kafka producer could not be replaced"),
+        }
     }
 
     /// The settings this bus was created with.
@@ -174,6 +206,17 @@ impl KafkaBus {
     }
 }
 
+fn new_producer(config: &KafkaConfig) -> Result<FutureProducer<LogContext>, BusError> {
+    config
+        .client_config(&[
+            ("enable.idempotence", "true".to_owned()),
+            ("acks", "all".to_owned()),
+            ("message.timeout.ms", "120000".to_owned()),
+        ])
+        .create_with_context(LogContext { role: "producer" })
+        .map_err(|e| config_error("producer", &e))
+}
+
 fn config_error(what: &str, e: &KafkaError) -> BusError {
     tracing::warn!(error = %e, "kafka {what} configuration rejected");
     BusError::Config(format!("{what}: {e}"))
@@ -187,6 +230,26 @@ fn topic_error(topic: &str, message: String) -> BusError {
 fn consume_error(topic: &str, message: String) -> BusError {
     tracing::warn!(topic, %message, "kafka consume failed");
     BusError::Consume { topic: topic.to_owned(), message }
+}
+
+/// Errors librdkafka reports but retries on its own.
+fn is_transient(error: &KafkaError) -> bool {
+    use RDKafkaErrorCode as C;
+    !matches!(error, KafkaError::MessageConsumptionFatal(_))
+        && matches!(
+            error.rdkafka_error_code(),
+            Some(
+                C::BrokerTransportFailure
+                    | C::Resolve
+                    | C::AllBrokersDown
+                    | C::LeaderNotAvailable
+                    | C::NotLeaderForPartition
+                    | C::RequestTimedOut
+                    | C::NetworkException
+                    | C::CoordinatorNotAvailable
+                    | C::NotCoordinator
+            )
+        )
 }
 
 fn to_record(message: &BorrowedMessage<'_>) -> Record {
@@ -268,14 +331,19 @@ impl EventBus for KafkaBus {
 
     #[tracing::instrument(level = "debug", skip(self, payload), fields(bytes = payload.len()))]
     async fn publish(&self, topic: &str, key: &str, payload: Vec<u8>) -> Result<(), BusError> {
+        let (generation, producer) = self.producer();
         let record = FutureRecord::to(topic).key(key).payload(&payload);
-        match self.producer.send(record, Timeout::After(QUEUE_TIMEOUT)).await {
+        match producer.send(record, Timeout::After(QUEUE_TIMEOUT)).await {
             Ok(delivery) => {
                 tracing::trace!(partition = delivery.partition, offset = delivery.offset, "published");
                 Ok(())
             }
             Err((e, _)) => {
                 tracing::warn!(topic, error = %e, "kafka publish failed");
+                let timed_out = e.rdkafka_error_code() == Some(RDKafkaErrorCode::MessageTimedOut);
+                if timed_out || producer.client().fatal_error().is_some() {
+                    self.replace_producer(generation, topic, &e);
+                }
                 Err(BusError::Publish { topic: topic.to_owned(), message: e.to_string() })
             }
         }
@@ -468,8 +536,9 @@ impl KafkaSubscription {
 
 #[async_trait]
 impl Subscription for KafkaSubscription {
-    /// Errors are transient unless the configuration is wrong: the
-    /// subscription stays usable, librdkafka reconnects by itself.
+    /// Connection trouble is not an error here (librdkafka reconnects by
+    /// itself; the wait just ends empty). Other errors are returned when
+    /// nothing was read yet; the subscription stays usable.
     async fn next_batch(&mut self, max: usize, wait: Duration) -> Result<Vec<Record>, BusError> {
         let deadline = Instant::now() + wait;
         let mut batch = Vec::new();
@@ -502,6 +571,11 @@ impl Subscription for KafkaSubscription {
                     }
                 }
                 Err(KafkaError::PartitionEOF(_)) => {}
+                // Connection trouble librdkafka recovers from by itself (the
+                // client context already logged it): keep waiting.
+                Err(e) if is_transient(&e) => {
+                    tracing::debug!(topic = self.topic, group = self.group, error = %e, "transient kafka consume error");
+                }
                 Err(e) if batch.is_empty() => {
                     return Err(consume_error(&self.topic, format!("group {}: {e}", self.group)));
                 }

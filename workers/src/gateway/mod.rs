@@ -8,8 +8,7 @@
 //! * `sender`: the send half (live frames, gap repair, heartbeats),
 //! * `api`: REST endpoints,
 //! * [`limits`]: rate, connection and Origin limits,
-//! * `metrics`: Prometheus metrics,
-//! * `run`: the `livematch gateway` command over Redis.
+//! * `metrics`: Prometheus metrics.
 //!
 //! [`app`] builds the router from a [`GatewayState`] without serving it
 //! (tests bind it themselves); [`start`] and [`serve`] bind and serve.
@@ -39,12 +38,10 @@ mod api;
 mod hub;
 pub mod limits;
 mod metrics;
-mod run;
 mod sender;
 mod ws;
 
 pub use metrics::GatewayMetrics;
-pub use run::run;
 
 /// Everything configurable about a gateway. `Default` gives the
 /// documented defaults.
