@@ -44,7 +44,8 @@ enable_deb_src() {
 build() {
   local work
   work="$(mktemp -d)"
-  trap 'rm -rf "$work"' RETURN
+  # shellcheck disable=SC2064 # expand now: $work is local
+  trap "rm -rf '$work'" RETURN
   enable_deb_src
   log "apt-get source kubernetes (in $work)"
   (cd "$work" && apt-get source -qq kubernetes >/dev/null 2>&1)

@@ -74,6 +74,8 @@ fn test(no_install: bool, no_lint: bool) -> anyhow::Result<()> {
     run(cargo().args(["build", "--bin", "livematch"]))?;
     let bin = target_dir().join("debug").join("livematch");
     run(cargo().args(["test", "--workspace", "--no-fail-fast"]).env("LIVEMATCH_BIN", &bin))?;
+    // The web app's pure modules (patch applier, live connection logic, charts).
+    run(Command::new("node").args(["--test", "tests/web/"]))?;
     Ok(())
 }
 
