@@ -111,8 +111,11 @@ impl From<FormatArg> for Format {
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
     /// Replay this Cricsheet JSON file instead of simulating.
-    #[arg(long, env = "LIVEMATCH_REPLAY")]
+    #[arg(long, env = "LIVEMATCH_REPLAY", conflicts_with = "replay_url")]
     pub replay: Option<PathBuf>,
+    /// Replay a Cricsheet JSON file downloaded from this HTTP(S) URL.
+    #[arg(long, env = "LIVEMATCH_REPLAY_URL")]
+    pub replay_url: Option<String>,
     /// Simulated match format.
     #[arg(long, env = "LIVEMATCH_FORMAT", value_enum, default_value = "t20")]
     pub format: FormatArg,
@@ -134,9 +137,10 @@ fn parse_teams(s: &str) -> Result<(String, String), String> {
 impl SourceArgs {
     #[must_use]
     pub fn source(&self) -> Source {
-        match &self.replay {
-            Some(path) => Source::Replay { path: path.clone() },
-            None => Source::Simulate { format: self.format.into(), seed: self.seed, teams: self.teams.clone() },
+        match (&self.replay, &self.replay_url) {
+            (Some(path), _) => Source::Replay { path: path.clone() },
+            (None, Some(url)) => Source::ReplayUrl { url: url.clone() },
+            (None, None) => Source::Simulate { format: self.format.into(), seed: self.seed, teams: self.teams.clone() },
         }
     }
 }

@@ -136,7 +136,7 @@ async fn produce(
     metrics: &ProducerMetrics,
     shutdown: &CancellationToken,
 ) -> Result<ProduceSummary, ProduceError> {
-    let events = config.source.events()?;
+    let events = config.source.events().await?;
     let topic = topic_for(&config.match_id);
     bus.ensure_topic(&topic, config.topic).await?;
     let existing = bus.read_all(&topic, config.resume_idle).await?;
