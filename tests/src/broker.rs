@@ -233,9 +233,7 @@ impl Drop for Broker {
 /// lists a broker advertised on `port`.
 async fn probe_metadata(port: u16) -> anyhow::Result<()> {
     const CORRELATION_ID: i32 = 0x4c4d;
-    let mut stream = TcpStream::connect(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-        .await
-        .context("connect")?;
+    let mut stream = TcpStream::connect(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await.context("connect")?;
     let client_id = b"livematch-e2e";
     let mut request = Vec::new();
     request.extend_from_slice(&3i16.to_be_bytes()); // api key: Metadata
@@ -274,8 +272,7 @@ struct Reader<'a>(&'a [u8]);
 
 impl Reader<'_> {
     fn take<const N: usize>(&mut self) -> anyhow::Result<[u8; N]> {
-        let (head, rest) =
-            self.0.split_first_chunk::<N>().ok_or_else(|| anyhow!("truncated metadata response"))?;
+        let (head, rest) = self.0.split_first_chunk::<N>().ok_or_else(|| anyhow!("truncated metadata response"))?;
         self.0 = rest;
         Ok(*head)
     }

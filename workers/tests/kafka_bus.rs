@@ -36,10 +36,7 @@ async fn publish_range(bus: &KafkaBus, topic: &str, range: std::ops::Range<usize
 }
 
 fn payloads(records: &[Record]) -> Vec<String> {
-    records
-        .iter()
-        .map(|r| String::from_utf8(r.payload.clone().expect("payload")).expect("utf8"))
-        .collect()
+    records.iter().map(|r| String::from_utf8(r.payload.clone().expect("payload")).expect("utf8")).collect()
 }
 
 fn expected(range: std::ops::Range<usize>) -> Vec<String> {
@@ -186,17 +183,14 @@ async fn hot_standby_takes_over_from_committed_offset() {
     let (mut got_a, mut got_b) = (Vec::new(), Vec::new());
     while got_a.len() < 6 && got_b.len() < 6 {
         assert!(tokio::time::Instant::now() < deadline, "a={got_a:?} b={got_b:?}");
-        let (ra, rb) = tokio::join!(
-            a.next_batch(100, Duration::from_millis(300)),
-            b.next_batch(100, Duration::from_millis(300))
-        );
+        let (ra, rb) =
+            tokio::join!(a.next_batch(100, Duration::from_millis(300)), b.next_batch(100, Duration::from_millis(300)));
         got_a.extend(ra.expect("a next_batch"));
         got_b.extend(rb.expect("b next_batch"));
     }
     // A rebalance while both join may hand the partition over once; the
     // owner then reads from the committed offset (nothing committed yet).
-    let (mut active, mut standby, got) =
-        if got_a.len() >= 6 { (a, b, got_a) } else { (b, a, got_b) };
+    let (mut active, mut standby, got) = if got_a.len() >= 6 { (a, b, got_a) } else { (b, a, got_b) };
     assert_eq!(payloads(&got[got.len() - 6..]), expected(0..6));
 
     active.commit(0, 4).await.expect("commit");

@@ -67,6 +67,9 @@ fn target_dir() -> PathBuf {
 fn test(no_install: bool, no_lint: bool) -> anyhow::Result<()> {
     if !no_install {
         run(Command::new("bash").arg("scripts/install-test-deps.sh"))?;
+        // A real kube-apiserver for the operator's cluster tests (built once,
+        // cached outside the clone).
+        run(Command::new("bash").arg("scripts/install-k8s.sh"))?;
     }
     if !no_lint {
         run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;

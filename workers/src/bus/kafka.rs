@@ -22,9 +22,7 @@ use futures::FutureExt;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
-use rdkafka::consumer::{
-    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
-};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
@@ -67,12 +65,7 @@ impl KafkaConfig {
     /// Defaults for a broker list: 10 s session timeout, 50 ms fetch wait.
     #[must_use]
     pub fn new(brokers: impl Into<String>) -> Self {
-        KafkaConfig {
-            brokers: brokers.into(),
-            session_timeout_ms: 10_000,
-            fetch_wait_max_ms: 50,
-            extra: Vec::new(),
-        }
+        KafkaConfig { brokers: brokers.into(), session_timeout_ms: 10_000, fetch_wait_max_ms: 50, extra: Vec::new() }
     }
 
     /// Base client configuration, with `role` settings applied and then
@@ -111,9 +104,8 @@ impl std::fmt::Debug for KafkaConfig {
             .extra
             .iter()
             .map(|(k, v)| {
-                let secret = ["password", "secret", "key", "token", "jaas"]
-                    .iter()
-                    .any(|s| k.to_ascii_lowercase().contains(s));
+                let secret =
+                    ["password", "secret", "key", "token", "jaas"].iter().any(|s| k.to_ascii_lowercase().contains(s));
                 (k.as_str(), if secret { "<redacted>" } else { v.as_str() })
             })
             .collect();
@@ -200,9 +192,7 @@ impl KafkaBus {
     }
 
     fn admin_options() -> AdminOptions {
-        AdminOptions::new()
-            .operation_timeout(Some(ADMIN_TIMEOUT))
-            .request_timeout(Some(ADMIN_TIMEOUT))
+        AdminOptions::new().operation_timeout(Some(ADMIN_TIMEOUT)).request_timeout(Some(ADMIN_TIMEOUT))
     }
 }
 
@@ -262,9 +252,7 @@ fn to_record(message: &BorrowedMessage<'_>) -> Record {
 }
 
 /// Run a blocking librdkafka call on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    call: impl FnOnce() -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
+async fn blocking<T: Send + 'static>(call: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, String> {
     match tokio::time::timeout(CALL_TIMEOUT, tokio::task::spawn_blocking(call)).await {
         Ok(Ok(result)) => result,
         Ok(Err(join)) => Err(format!("blocking kafka call failed: {join}")),
@@ -288,8 +276,7 @@ impl EventBus for KafkaBus {
     #[tracing::instrument(level = "info", skip(self), fields(brokers = %self.config.brokers))]
     async fn ensure_topic(&self, topic: &str, spec: TopicSpec) -> Result<(), BusError> {
         let retention = spec.retention_ms.map(|ms| ms.to_string());
-        let mut new_topic =
-            NewTopic::new(topic, spec.partitions, TopicReplication::Fixed(spec.replication));
+        let mut new_topic = NewTopic::new(topic, spec.partitions, TopicReplication::Fixed(spec.replication));
         if let Some(ms) = retention.as_deref() {
             new_topic = new_topic.set("retention.ms", ms);
         }
@@ -375,9 +362,7 @@ impl EventBus for KafkaBus {
             .consumer_config(group)
             .create_with_context(context)
             .map_err(|e| config_error("consumer", &e))?;
-        consumer
-            .subscribe(&[topic])
-            .map_err(|e| consume_error(topic, format!("subscribe (group {group}): {e}")))?;
+        consumer.subscribe(&[topic]).map_err(|e| consume_error(topic, format!("subscribe (group {group}): {e}")))?;
         tracing::info!(topic, group, "kafka consumer subscribed");
         Ok(Box::new(KafkaSubscription {
             consumer: Some(Arc::new(consumer)),
@@ -401,17 +386,14 @@ async fn read_topic(
         let consumer = Arc::clone(consumer);
         let name = topic.to_owned();
         blocking(move || {
-            let metadata =
-                consumer.fetch_metadata(Some(&name), CALL_TIMEOUT).map_err(|e| e.to_string())?;
+            let metadata = consumer.fetch_metadata(Some(&name), CALL_TIMEOUT).map_err(|e| e.to_string())?;
             let Some(found) = metadata.topics().iter().find(|t| t.name() == name) else {
                 return Ok(Vec::new());
             };
             match found.error() {
                 None => Ok(found.partitions().iter().map(|p| p.id()).collect::<Vec<_>>()),
                 Some(err) => match RDKafkaErrorCode::from(err) {
-                    RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic => {
-                        Ok(Vec::new())
-                    }
+                    RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic => Ok(Vec::new()),
                     code => Err(format!("metadata: {code}")),
                 },
             }
@@ -471,10 +453,9 @@ struct KafkaSubscription {
 
 impl KafkaSubscription {
     fn consumer(&self) -> Result<&Arc<StreamConsumer<GroupContext>>, BusError> {
-        self.consumer.as_ref().ok_or_else(|| BusError::Consume {
-            topic: self.topic.clone(),
-            message: "subscription closed".to_owned(),
-        })
+        self.consumer
+            .as_ref()
+            .ok_or_else(|| BusError::Consume { topic: self.topic.clone(), message: "subscription closed".to_owned() })
     }
 
     /// Seek every assigned partition to the beginning. Ok(true) when done,
@@ -484,8 +465,7 @@ impl KafkaSubscription {
         let topic = self.topic.clone();
         let outcome = blocking(move || {
             let assignment = consumer.assignment().map_err(|e| format!("assignment: {e}"))?;
-            let partitions: Vec<i32> =
-                assignment.elements_for_topic(&topic).iter().map(|e| e.partition()).collect();
+            let partitions: Vec<i32> = assignment.elements_for_topic(&topic).iter().map(|e| e.partition()).collect();
             if partitions.is_empty() {
                 return Ok(None);
             }
@@ -550,8 +530,7 @@ impl Subscription for KafkaSubscription {
                 self.rewind_pending = false;
             }
             let received = if batch.is_empty() {
-                let until =
-                    if self.rewind_pending { deadline.min(Instant::now() + REWIND_RETRY) } else { deadline };
+                let until = if self.rewind_pending { deadline.min(Instant::now() + REWIND_RETRY) } else { deadline };
                 match self.recv_until(until).await {
                     Ok(None) if Instant::now() < deadline => continue,
                     other => other,
@@ -610,7 +589,11 @@ impl Subscription for KafkaSubscription {
     async fn rewind(&mut self) -> Result<(), BusError> {
         self.rewind_pending = !self.try_rewind().await?;
         if self.rewind_pending {
-            tracing::info!(topic = self.topic, group = self.group, "kafka rewind pending until partitions are assigned");
+            tracing::info!(
+                topic = self.topic,
+                group = self.group,
+                "kafka rewind pending until partitions are assigned"
+            );
         }
         Ok(())
     }
@@ -682,9 +665,8 @@ impl ClientContext for GroupContext {
 
 impl ConsumerContext for GroupContext {
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        let partitions = |list: &TopicPartitionList| -> HashSet<i32> {
-            list.elements().iter().map(|e| e.partition()).collect()
-        };
+        let partitions =
+            |list: &TopicPartitionList| -> HashSet<i32> { list.elements().iter().map(|e| e.partition()).collect() };
         match rebalance {
             Rebalance::Assign(list) => tracing::info!(
                 topic = self.topic,

@@ -82,10 +82,7 @@ impl MemoryBus {
     #[must_use]
     pub fn committed(&self, group: &str, topic: &str, partition: i32) -> Option<i64> {
         let state = self.inner.lock();
-        state
-            .groups
-            .get(&(group.to_owned(), topic.to_owned()))
-            .and_then(|g| g.committed.get(&partition).copied())
+        state.groups.get(&(group.to_owned(), topic.to_owned())).and_then(|g| g.committed.get(&partition).copied())
     }
 
     /// Number of records in every partition of `topic` (None if absent).
@@ -98,9 +95,7 @@ impl MemoryBus {
 
 /// Stable partition for a key (FNV-1a), like Kafka's key partitioner.
 fn partition_for(key: &str, partitions: usize) -> usize {
-    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     let n = u64::try_from(partitions.max(1)).unwrap_or(1);
     usize::try_from(hash % n).unwrap_or(0)
 }
@@ -148,10 +143,8 @@ impl EventBus for MemoryBus {
             let parts = state.topics.entry(topic.to_owned()).or_insert_with(|| new_partitions(1));
             let index = partition_for(key, parts.len());
             let log = &mut parts[index];
-            let offset = i64::try_from(log.len()).map_err(|_| BusError::Publish {
-                topic: topic.to_owned(),
-                message: "partition is full".to_owned(),
-            })?;
+            let offset = i64::try_from(log.len())
+                .map_err(|_| BusError::Publish { topic: topic.to_owned(), message: "partition is full".to_owned() })?;
             log.push(Record {
                 partition: i32::try_from(index).unwrap_or(0),
                 offset,
@@ -215,8 +208,7 @@ impl MemorySubscription {
                 return Vec::new();
             }
             group.owner = Some(self.member);
-            let positions =
-                if self.rewind_pending { HashMap::new() } else { group.committed.clone() };
+            let positions = if self.rewind_pending { HashMap::new() } else { group.committed.clone() };
             self.rewind_pending = false;
             tracing::info!(
                 topic = self.topic,
@@ -227,8 +219,7 @@ impl MemorySubscription {
             );
             self.positions = Some(positions);
         }
-        let (Some(parts), Some(positions)) = (topics.get(&self.topic), self.positions.as_mut())
-        else {
+        let (Some(parts), Some(positions)) = (topics.get(&self.topic), self.positions.as_mut()) else {
             return Vec::new();
         };
         let mut batch = Vec::new();
@@ -286,10 +277,7 @@ impl Subscription for MemorySubscription {
             );
             return Err(BusError::Commit {
                 topic: self.topic.clone(),
-                message: format!(
-                    "group {}: member {} does not own partition {partition}",
-                    self.group, self.member
-                ),
+                message: format!("group {}: member {} does not own partition {partition}", self.group, self.member),
             });
         }
         group.committed.insert(partition, offset);
@@ -348,10 +336,7 @@ mod tests {
     }
 
     fn payloads(records: &[Record]) -> Vec<String> {
-        records
-            .iter()
-            .map(|r| String::from_utf8(r.payload.clone().unwrap_or_default()).expect("utf8"))
-            .collect()
+        records.iter().map(|r| String::from_utf8(r.payload.clone().unwrap_or_default()).expect("utf8")).collect()
     }
 
     #[tokio::test]
@@ -474,7 +459,14 @@ mod tests {
         assert_eq!(all.len(), 6);
         let a: Vec<_> = all.iter().filter(|r| r.key.as_deref() == Some(&b"a"[..])).collect();
         assert_eq!(a[0].partition, a[1].partition, "same key, same partition");
-        assert_eq!(a[1].offset, a[0].offset + 1);
+        assert!(a[1].offset > a[0].offset);
+        for partition in 0..4 {
+            let offsets: Vec<i64> = all.iter().filter(|r| r.partition == partition).map(|r| r.offset).collect();
+            let expected: Vec<i64> = (0..i64::try_from(offsets.len()).expect("len")).collect();
+            assert_eq!(offsets, expected, "partition {partition} offsets");
+        }
+        let used: std::collections::HashSet<i32> = all.iter().map(|r| r.partition).collect();
+        assert!(used.len() > 1, "five keys all hashed to one partition");
         assert!(bus.ensure_topic("bad", TopicSpec { partitions: 0, ..spec }).await.is_err());
     }
 }
