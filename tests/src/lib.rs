@@ -1,8 +1,9 @@
 //! Harness for end-to-end tests (being written).
 
 pub mod broker;
-pub mod redis;
-pub mod process;
-pub mod viewer;
+pub mod cluster;
 pub mod http;
+pub mod process;
+pub mod redis;
 pub mod stack;
+pub mod viewer;
