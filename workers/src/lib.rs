@@ -6,16 +6,16 @@
 //! * [`bus`]: the event log (Kafka, or [`bus::memory`]).
 //! * [`store`]: the state cache and live channel (Redis, or [`store::memory`]).
 
-pub mod bus;
-pub mod gateway;
-pub mod protocol;
-pub mod store;
-pub mod shutdown;
-pub mod telemetry;
-pub mod consumer;
-pub mod demo;
-pub mod producer;
-pub mod source;
 pub mod bench;
+pub mod bus;
 pub mod cli;
 pub mod commands;
+pub mod consumer;
+pub mod demo;
+pub mod gateway;
+pub mod producer;
+pub mod protocol;
+pub mod shutdown;
+pub mod source;
+pub mod store;
+pub mod telemetry;

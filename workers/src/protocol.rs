@@ -213,7 +213,11 @@ pub fn parse_client(text: &str) -> Result<ClientOp, RequestError> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| RequestError::new(ErrorCode::BadJson, format!("message is not valid JSON: {e}"), None))?;
     let Value::Object(map) = value else {
-        return Err(RequestError::new(ErrorCode::BadJson, "message must be a JSON object like {\"op\":\"ping\"}", None));
+        return Err(RequestError::new(
+            ErrorCode::BadJson,
+            "message must be a JSON object like {\"op\":\"ping\"}",
+            None,
+        ));
     };
     let op = match map.get("op") {
         Some(Value::String(op)) => op.as_str(),
@@ -273,8 +277,9 @@ pub struct Limits {
     pub subscribe_rate: u32,
     /// Subscribe and lobby requests allowed in a burst.
     pub subscribe_burst: u32,
-    /// Live frames a client may fall behind on one match before it is
-    /// disconnected as a slow consumer.
+    /// Live frames a client may fall behind on one match (beyond it: caught
+    /// up from the log once, disconnected as a slow consumer if it happens
+    /// again soon).
     pub outbound_queue: usize,
 }
 
@@ -495,7 +500,10 @@ mod tests {
             parse_client(r#"{"op":"subscribe","match":"m1","since":null}"#),
             Ok(ClientOp::Subscribe { match_id: "m1".into(), since: None })
         );
-        assert_eq!(parse_client(r#"{"op":"unsubscribe","match":"m1"}"#), Ok(ClientOp::Unsubscribe { match_id: "m1".into() }));
+        assert_eq!(
+            parse_client(r#"{"op":"unsubscribe","match":"m1"}"#),
+            Ok(ClientOp::Unsubscribe { match_id: "m1".into() })
+        );
         assert_eq!(parse_client(r#"{"op":"lobby"}"#), Ok(ClientOp::Lobby));
         assert_eq!(parse_client(r#"{"op":"ping","id":{"n":7}}"#), Ok(ClientOp::Ping { id: json!({"n":7}) }));
         assert_eq!(parse_client(r#"{"op":"ping"}"#), Ok(ClientOp::Ping { id: Value::Null }));
@@ -559,7 +567,10 @@ mod tests {
         assert_eq!(v["ts"], 1_700_000_000_123_i64);
         assert_eq!(v["sport"], "cricket");
         assert_eq!(v["event"], json!({"type":"toss","winner":"India \"A\"","decision":"bat"}));
-        assert_eq!(v["patch"], json!([{"op":"replace","path":"/seq","value":42},{"op":"add","path":"/balls/-","value":{"r":4}}]));
+        assert_eq!(
+            v["patch"],
+            json!([{"op":"replace","path":"/seq","value":42},{"op":"add","path":"/balls/-","value":{"r":4}}])
+        );
         assert_eq!(frame_meta(&frame), Some(FrameMeta { seq: 42, ts: Some(1_700_000_000_123) }));
         assert_eq!(frame_seq(&frame), Some(42));
     }
@@ -599,8 +610,11 @@ mod tests {
             outbound_queue: 512,
         };
         let hello = parse(&hello_frame(15_000, &limits));
-        assert_eq!(hello, json!({"type":"hello","protocol":1,"heartbeat_ms":15000,"limits":{
-            "max_frame_bytes":16384,"max_subscriptions":64,"subscribe_rate":20,"subscribe_burst":40,"outbound_queue":512}}));
+        assert_eq!(
+            hello,
+            json!({"type":"hello","protocol":1,"heartbeat_ms":15000,"limits":{
+            "max_frame_bytes":16384,"max_subscriptions":64,"subscribe_rate":20,"subscribe_burst":40,"outbound_queue":512}})
+        );
 
         let snap = parse(&snapshot_frame("m\"1", 12, Some(r#"{"seq":12,"x":[1]}"#)));
         assert_eq!(snap, json!({"type":"snapshot","match":"m\"1","seq":12,"data":{"seq":12,"x":[1]}}));

@@ -17,7 +17,7 @@ use http_body_util::BodyExt;
 use livematch_sports::cricket::{self, TossDecision};
 use livematch_sports::engine::LobbyEntry;
 use livematch_sports::{Envelope, Event, MatchState, PatchOp, Sport, Status};
-use livematch_workers::gateway::{GatewayConfig, GatewayMetrics, GatewayState, app};
+use livematch_workers::gateway::{self, GatewayConfig, GatewayMetrics, GatewayState, app};
 use livematch_workers::protocol::{self, FrameType};
 use livematch_workers::store::memory::MemoryStore;
 use livematch_workers::store::{CommitBatch, CommitOutcome, Live, LiveControl, Since, Store, StoreError};
@@ -46,7 +46,8 @@ fn now_ms() -> i64 {
 /// The event frame of seq `seq` (a toss; `pad` bytes of padding make it big).
 fn event(id: &str, seq: u64, pad: usize) -> String {
     let winner = format!("team {seq} {}", "x".repeat(pad));
-    let env = Envelope::new(id, seq, now_ms(), Event::Cricket(cricket::Event::Toss { winner, decision: TossDecision::Bat }));
+    let env =
+        Envelope::new(id, seq, now_ms(), Event::Cricket(cricket::Event::Toss { winner, decision: TossDecision::Bat }));
     protocol::event_frame(&env, &[PatchOp::replace("/seq", seq)])
 }
 
@@ -120,14 +121,10 @@ async fn serve(store: Arc<dyn Store>, tune: impl FnOnce(&mut GatewayConfig)) -> 
     let mut config = test_config(public.path());
     tune(&mut config);
     let shutdown = CancellationToken::new();
-    let state = GatewayState::start(config, store, GatewayMetrics::unregistered(), shutdown.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = gateway::listen(config.listen, config.socket_send_buffer).expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let router = app(state.clone());
-    let stop = shutdown.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned()).await;
-    });
+    let state = GatewayState::start(config, store, GatewayMetrics::unregistered(), shutdown.clone());
+    tokio::spawn(gateway::serve_on(listener, state.clone()));
     // The hub's live feed is up before tests start committing.
     tokio::time::timeout(WAIT, async {
         while !state.is_ready() {
@@ -469,7 +466,8 @@ async fn lobby_then_updates() {
     send(&mut ws, json!({"op":"lobby"})).await;
     let lobby = next(&mut ws).await;
     assert_eq!(lobby["type"], "lobby");
-    let mut ids: Vec<&str> = lobby["matches"].as_array().expect("array").iter().filter_map(|m| m["id"].as_str()).collect();
+    let mut ids: Vec<&str> =
+        lobby["matches"].as_array().expect("array").iter().filter_map(|m| m["id"].as_str()).collect();
     ids.sort_unstable();
     assert_eq!(ids, ["a", "b"]);
     commit(&store, "a", 1, 1).await;
@@ -595,17 +593,13 @@ async fn slow_client_is_disconnected_while_others_keep_receiving() {
     let server = serve(Arc::new(store.clone()), |c| {
         c.outbound_queue = 16;
         c.write_timeout = Duration::from_millis(500);
+        c.socket_send_buffer = Some(16 * 1024);
     })
     .await;
     commit(&store, "m1", 0, 1).await;
 
     // A client with a tiny receive buffer that stops reading.
-    let socket = TcpSocket::new_v4().expect("socket");
-    socket.set_recv_buffer_size(4096).expect("rcvbuf");
-    let tcp = socket.connect(server.addr).await.expect("connect");
-    let (mut slow, _) =
-        tokio_tungstenite::client_async(format!("ws://{}/ws", server.addr), tcp).await.expect("handshake");
-    assert_eq!(next(&mut slow).await["type"], "hello");
+    let mut slow = small_buffer_client(server.addr).await;
     send(&mut slow, json!({"op":"subscribe","match":"m1"})).await;
     assert_eq!(next(&mut slow).await["type"], "snapshot");
 
@@ -646,6 +640,84 @@ async fn slow_client_is_disconnected_while_others_keep_receiving() {
     // The good client is unaffected.
     commit(&store, "m1", total, 1).await;
     events_until(&mut good, "m1", total + 1, total + 1).await;
+}
+
+/// A client with a tiny receive buffer (its socket fills up fast).
+async fn small_buffer_client(addr: SocketAddr) -> Ws {
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let tcp = socket.connect(addr).await.expect("connect");
+    let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), tcp).await.expect("handshake");
+    assert_eq!(next(&mut ws).await["type"], "hello");
+    ws
+}
+
+#[tokio::test]
+async fn bursts_reach_clients_whole() {
+    let store = MemoryStore::new();
+    let server = serve(Arc::new(store.clone()), |c| c.outbound_queue = 16).await;
+    let mut ws = client(server.addr).await;
+    send(&mut ws, json!({"op":"subscribe","match":"m1"})).await;
+    assert_eq!(next(&mut ws).await["seq"], 0);
+    // Two batches, each far bigger than the per-match channel.
+    commit(&store, "m1", 0, 100).await;
+    commit(&store, "m1", 100, 100).await;
+    events_until(&mut ws, "m1", 1, 200).await;
+    assert!(drain(&mut ws).await.is_empty());
+    assert_eq!(server.state.metrics().slow_consumer_disconnects.get(), 0);
+}
+
+#[tokio::test]
+async fn falling_behind_once_is_repaired_twice_is_disconnected() {
+    let store = MemoryStore::new();
+    let server = serve(Arc::new(store.clone()), |c| {
+        c.outbound_queue = 16;
+        c.socket_send_buffer = Some(16 * 1024);
+    })
+    .await;
+    commit(&store, "m1", 0, 1).await;
+    let mut ws = small_buffer_client(server.addr).await;
+    send(&mut ws, json!({"op":"subscribe","match":"m1"})).await;
+    assert_eq!(next(&mut ws).await["seq"], 1);
+
+    // The client stops reading while 200 big frames are committed: its
+    // socket fills, its send task blocks and falls behind the channel.
+    for prev in 1..201 {
+        commit_padded(&store, "m1", prev, 1, 8 * 1024).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Caught up from the log: every event, in order.
+    events_until(&mut ws, "m1", 2, 201).await;
+    assert!(drain(&mut ws).await.is_empty());
+    assert_eq!(server.state.metrics().slow_consumer_disconnects.get(), 0);
+
+    // Again, soon after: now it is too slow.
+    for prev in 201..401 {
+        commit_padded(&store, "m1", prev, 1, 8 * 1024).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut seq = 201;
+    let ending = loop {
+        match receive(&mut ws).await {
+            Got::Text(t) => {
+                let v: Value = serde_json::from_str(&t).expect("json");
+                if v["type"] == "error" {
+                    assert_eq!(v["code"], "slow_consumer", "{v}");
+                    assert_eq!(v["match"], "m1");
+                    continue;
+                }
+                seq += 1;
+                assert_eq!(v["seq"], seq, "no gap before the end: {v}");
+            }
+            other => break other,
+        }
+    };
+    assert!(seq < 401, "a dropped client does not get everything");
+    match ending {
+        Got::Closed(Some((code, _))) => assert_eq!(code, 4008),
+        other => panic!("expected close 4008, got {other:?}"),
+    }
+    assert_eq!(server.state.metrics().slow_consumer_disconnects.get(), 1);
 }
 
 #[tokio::test]
@@ -728,7 +800,8 @@ async fn rest_endpoints() {
     ] {
         let (status, body) = get(router.clone(), uri).await;
         assert_eq!(status, want, "{uri}: {body}");
-        let v: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: error body is not JSON ({e}): {body}"));
+        let v: Value =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: error body is not JSON ({e}): {body}"));
         assert!(v["error"].as_str().is_some_and(|m| !m.is_empty()), "{uri}: {body}");
     }
 }
@@ -776,6 +849,8 @@ struct LossyStore {
     /// Delay before every snapshot and log read (a slow store, so commits
     /// land between a subscriber's registration and its read).
     read_delay: Arc<Mutex<Duration>>,
+    /// Snapshot, log and lobby reads fail (Redis down).
+    fail_reads: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl LossyStore {
@@ -786,6 +861,7 @@ impl LossyStore {
             cut: watch::channel(0).0,
             feeds: Arc::default(),
             read_delay: Arc::default(),
+            fail_reads: Arc::default(),
         }
     }
 
@@ -794,11 +870,15 @@ impl LossyStore {
         lose.extend(seqs.into_iter().map(|s| (id.to_owned(), s)));
     }
 
-    async fn delay_read(&self) {
+    async fn delay_read(&self) -> Result<(), StoreError> {
         let delay = *self.read_delay.lock().expect("lock");
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
+        if self.fail_reads.load(Ordering::SeqCst) {
+            return Err(StoreError::Connection("test: redis is down".into()));
+        }
+        Ok(())
     }
 
     fn cut_feeds(&self) {
@@ -815,14 +895,15 @@ impl Store for LossyStore {
         self.inner.commit(batch).await
     }
     async fn snapshot(&self, match_id: &str) -> Result<Option<String>, StoreError> {
-        self.delay_read().await;
+        self.delay_read().await?;
         self.inner.snapshot(match_id).await
     }
     async fn since(&self, match_id: &str, since: u64, limit: usize) -> Result<Since, StoreError> {
-        self.delay_read().await;
+        self.delay_read().await?;
         self.inner.since(match_id, since, limit).await
     }
     async fn lobby(&self) -> Result<Vec<LobbyEntry>, StoreError> {
+        self.delay_read().await?;
         self.inner.lobby().await
     }
     async fn delete_match(&self, match_id: &str) -> Result<(), StoreError> {
@@ -913,4 +994,30 @@ async fn deleted_match_resets_its_viewers() {
     // The match starts over from seq 1.
     commit(&store, "m1", 0, 2).await;
     events_until(&mut ws, "m1", 1, 2).await;
+}
+
+#[tokio::test]
+async fn store_outage_is_reported_not_fatal() {
+    let store = LossyStore::new();
+    let server = serve(Arc::new(store.clone()), |_| {}).await;
+    let router = app(server.state.clone());
+    commit(&store, "m1", 0, 2).await;
+    let mut ws = client(server.addr).await;
+    store.fail_reads.store(true, Ordering::SeqCst);
+    send(&mut ws, json!({"op":"subscribe","match":"m1"})).await;
+    let err = expect_error(&mut ws, "server_busy").await;
+    assert_eq!(err["match"], "m1");
+    send(&mut ws, json!({"op":"lobby"})).await;
+    expect_error(&mut ws, "server_busy").await;
+    for uri in ["/api/matches", "/api/matches/m1", "/api/matches/m1/events?since=0"] {
+        let (status, body) = get(router.clone(), uri).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{uri}: {body}");
+    }
+    assert!(server.state.metrics().subscriptions.get() == 0);
+    // The store is back: the same connection subscribes fine.
+    store.fail_reads.store(false, Ordering::SeqCst);
+    send(&mut ws, json!({"op":"subscribe","match":"m1","since":1})).await;
+    events_until(&mut ws, "m1", 2, 2).await;
+    commit(&store, "m1", 2, 1).await;
+    events_until(&mut ws, "m1", 3, 3).await;
 }

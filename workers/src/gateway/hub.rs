@@ -272,8 +272,9 @@ impl Hub {
         reconnect: bool,
     ) {
         let feed = async {
+            let mut unyielded = 0;
             while let Some(message) = stream.next().await {
-                self.on_live(message).await;
+                self.on_live(message, &mut unyielded).await;
             }
             warn!("live feed ended (store connection lost); reconnecting");
         };
@@ -350,11 +351,22 @@ impl Hub {
         Ok(())
     }
 
-    async fn on_live(&self, message: Live) {
+    /// Handle one live message. `unyielded` counts frames broadcast since
+    /// the hub last yielded: a burst (a big batch, or many batches back to
+    /// back) is broadcast in chunks of an eighth of the channel capacity,
+    /// yielding in between so viewers' send tasks can drain it instead of
+    /// lagging.
+    async fn on_live(&self, message: Live, unyielded: &mut usize) {
         match message {
             Live::Frames { match_id, frames } => {
+                let chunk = (self.config.capacity / 8).max(1);
                 for frame in frames {
                     self.forward(&match_id, frame).await;
+                    *unyielded += 1;
+                    if *unyielded >= chunk {
+                        *unyielded = 0;
+                        tokio::task::yield_now().await;
+                    }
                 }
             }
             Live::Lobby(entry) => {

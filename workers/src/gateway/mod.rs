@@ -41,7 +41,7 @@ mod metrics;
 mod sender;
 mod ws;
 
-pub use metrics::GatewayMetrics;
+pub use metrics::{GatewayMetrics, LatencyHistogram};
 
 /// Everything configurable about a gateway. `Default` gives the
 /// documented defaults.
@@ -64,8 +64,9 @@ pub struct GatewayConfig {
     pub subscribe_rate: u32,
     /// Burst of subscribe and lobby requests per connection.
     pub subscribe_burst: u32,
-    /// Live frames a client may fall behind on one match before it is
-    /// disconnected as a slow consumer (the per-match broadcast capacity).
+    /// Live frames a client may fall behind on one match (the per-match
+    /// broadcast capacity). Beyond it the client is caught up from the log
+    /// once; again within 10 s, it is disconnected as a slow consumer.
     pub outbound_queue: usize,
     /// Interval of `heartbeat` frames.
     pub heartbeat: Duration,
@@ -84,6 +85,9 @@ pub struct GatewayConfig {
     pub subscribe_wait: Duration,
     /// How long shutdown waits for WebSocket connections to close.
     pub drain_timeout: Duration,
+    /// Kernel send buffer of each connection, in bytes (`None`: the
+    /// kernel's auto-tuning, up to megabytes per stalled client).
+    pub socket_send_buffer: Option<u32>,
 }
 
 impl Default for GatewayConfig {
@@ -105,6 +109,7 @@ impl Default for GatewayConfig {
             max_events_page: 1_000,
             subscribe_wait: Duration::from_secs(2),
             drain_timeout: Duration::from_secs(5),
+            socket_send_buffer: Some(128 * 1024),
         }
     }
 }
@@ -249,11 +254,10 @@ pub fn app(state: GatewayState) -> Router {
 
 async fn ops_metrics(State(state): State<GatewayState>) -> axum::response::Response {
     match state.shared.ops.get() {
-        Some(ops) => (
-            [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-            ops.render(),
-        )
-            .into_response(),
+        Some(ops) => {
+            ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], ops.render())
+                .into_response()
+        }
         None => (StatusCode::SERVICE_UNAVAILABLE, "metrics registry not attached yet").into_response(),
     }
 }
@@ -271,25 +275,12 @@ pub struct Gateway {
 
 impl Gateway {
     async fn bind(state: GatewayState) -> Result<Gateway, GatewayError> {
-        let addr = state.shared.config.listen;
-        let listener =
-            tokio::net::TcpListener::bind(addr).await.map_err(|source| GatewayError::Bind { addr, source })?;
+        let config = &state.shared.config;
+        let addr = config.listen;
+        let listener = listen(addr, config.socket_send_buffer).map_err(|source| GatewayError::Bind { addr, source })?;
         let local_addr = listener.local_addr().map_err(|source| GatewayError::Bind { addr, source })?;
         info!(%local_addr, "gateway listening");
-        let router = app(state.clone());
-        let serving = state.clone();
-        let task = tokio::spawn(async move {
-            let shared = &serving.shared;
-            let served = axum::serve(listener, router).with_graceful_shutdown(shared.shutdown.clone().cancelled_owned()).await;
-            if let Some(ops) = shared.ops.get() {
-                ops.set_ready(false);
-            }
-            if !shared.limiter.drained(shared.config.drain_timeout).await {
-                warn!(open = shared.limiter.active(), "WebSocket connections still open after the drain timeout");
-            }
-            info!("gateway stopped");
-            served.map_err(|source| GatewayError::Serve { addr: local_addr, source })
-        });
+        let task = tokio::spawn(serve_on(listener, state.clone()));
         Ok(Gateway { state, local_addr, task })
     }
 
@@ -327,6 +318,54 @@ impl Gateway {
             Err(e) => Err(GatewayError::Serve { addr: self.local_addr, source: std::io::Error::other(e.to_string()) }),
         }
     }
+}
+
+/// A listening socket tuned for many push connections. `send_buffer`
+/// (bytes) bounds each accepted connection's kernel send buffer (Linux
+/// copies it from the listening socket): a stalled client then holds
+/// little kernel memory and blocks its send task, so it is found slow
+/// promptly. `None` keeps the kernel's auto-tuning.
+///
+/// # Errors
+/// The socket cannot be created or bound.
+pub fn listen(addr: SocketAddr, send_buffer: Option<u32>) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    if let Some(size) = send_buffer {
+        socket.set_send_buffer_size(size)?;
+    }
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
+/// Serve [`app`] on `listener` until the state's shutdown token is
+/// cancelled (TCP_NODELAY on every connection: frames go out at once),
+/// then wait for WebSocket connections to close (at most
+/// `drain_timeout`).
+///
+/// # Errors
+/// Accepting connections failed.
+pub async fn serve_on(listener: tokio::net::TcpListener, state: GatewayState) -> Result<(), GatewayError> {
+    use axum::serve::ListenerExt;
+    let local_addr =
+        listener.local_addr().map_err(|source| GatewayError::Serve { addr: state.shared.config.listen, source })?;
+    let shared = &state.shared;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
+    let served = axum::serve(listener, app(state.clone()))
+        .with_graceful_shutdown(shared.shutdown.clone().cancelled_owned())
+        .await;
+    if let Some(ops) = shared.ops.get() {
+        ops.set_ready(false);
+    }
+    if !shared.limiter.drained(shared.config.drain_timeout).await {
+        warn!(open = shared.limiter.active(), "WebSocket connections still open after the drain timeout");
+    }
+    info!("gateway stopped");
+    served.map_err(|source| GatewayError::Serve { addr: local_addr, source })
 }
 
 /// Register the gateway's metrics in `registry`, bind `config.listen` and

@@ -5,9 +5,11 @@
 //!
 //! Live frames come straight from the hub's broadcast channels (shared
 //! bytes, no copy per viewer); the per-match channel capacity bounds how
-//! far a client may fall behind. A client that lags past it, or whose
-//! socket does not take a write within the write timeout, is disconnected
-//! as a slow consumer: memory never grows with a slow client.
+//! far a client may fall behind. A client that lags past it is caught up
+//! from the store's log once (a burst, e.g. a big batch, outruns everyone);
+//! lagging again within [`LAG_WINDOW`], or a socket that does not take a
+//! write within the write timeout, disconnects it as a slow consumer:
+//! memory never grows with a slow client.
 //!
 //! Per match it keeps the last seq sent and forwards only the next one; a
 //! hole (which the hub normally prevents) is filled from the store's log,
@@ -39,12 +41,7 @@ pub(crate) enum Outbound {
     Frame { text: Utf8Bytes, kind: FrameType },
     /// Write `initial`, then forward the match's live frames after
     /// `last_sent`. Replaces an earlier attachment of the same match.
-    Attach {
-        match_id: Arc<str>,
-        rx: broadcast::Receiver<HubMsg>,
-        initial: Vec<(Utf8Bytes, FrameType)>,
-        last_sent: u64,
-    },
+    Attach { match_id: Arc<str>, rx: broadcast::Receiver<HubMsg>, initial: Vec<(Utf8Bytes, FrameType)>, last_sent: u64 },
     /// Stop forwarding a match; confirm with `unsubscribed`.
     Detach { match_id: Arc<str> },
     /// Write the lobby, then forward its updates.
@@ -82,7 +79,12 @@ pub(crate) struct SendHalf {
     settings: SendSettings,
     topics: StreamMap<Topic, BroadcastStream<HubMsg>>,
     last_sent: HashMap<Arc<str>, u64>,
+    /// When the client last fell behind a match's live frames.
+    last_lag: Option<Instant>,
 }
+
+/// Falling behind twice within this window disconnects a client.
+const LAG_WINDOW: Duration = Duration::from_secs(10);
 
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -95,22 +97,31 @@ impl SendHalf {
         metrics: GatewayMetrics,
         settings: SendSettings,
     ) -> Self {
-        SendHalf { sink, store, metrics, settings, topics: StreamMap::new(), last_sent: HashMap::new() }
+        SendHalf { sink, store, metrics, settings, topics: StreamMap::new(), last_sent: HashMap::new(), last_lag: None }
     }
 
     /// Write `hello`, then serve until the receive half goes away, the
     /// client is closed, or `shutdown`.
-    pub(crate) async fn run(mut self, mut queue: mpsc::Receiver<Outbound>, hello: Utf8Bytes, shutdown: CancellationToken) {
+    pub(crate) async fn run(
+        mut self,
+        mut queue: mpsc::Receiver<Outbound>,
+        hello: Utf8Bytes,
+        shutdown: CancellationToken,
+    ) {
         if self.write(hello, FrameType::Hello, None).await.is_err() {
             return;
         }
         let period = self.settings.heartbeat.max(Duration::from_millis(1));
         let mut heartbeat = tokio::time::interval_at(Instant::now() + period, period);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // Registered once: every connection waits on the same token, and a
+        // fresh `cancelled()` per loop would lock its waiter list per frame.
+        let shutdown = shutdown.cancelled();
+        tokio::pin!(shutdown);
         loop {
             let step = tokio::select! {
                 biased;
-                () = shutdown.cancelled() => {
+                () = &mut shutdown => {
                     self.close(close::GOING_AWAY, "server shutting down").await;
                     break;
                 }
@@ -165,12 +176,23 @@ impl SendHalf {
     async fn on_topic(&mut self, topic: Topic, item: Result<HubMsg, BroadcastStreamRecvError>) -> Step {
         let message = match item {
             Ok(message) => message,
+            // The lobby is state, not a log: skip ahead to the whole list.
+            Err(BroadcastStreamRecvError::Lagged(_)) if topic == Topic::Lobby => return self.reload_lobby().await,
             Err(BroadcastStreamRecvError::Lagged(missed)) => {
                 let match_id = match &topic {
                     Topic::Match(id) => Some(Arc::clone(id)),
                     Topic::Lobby => None,
                 };
-                return self.slow_consumer(match_id.as_deref(), missed).await;
+                // A burst (a big batch) can outrun any client once: the
+                // next frame's hole is then filled from the log. Falling
+                // behind again soon after means the client is too slow.
+                let now = Instant::now();
+                if self.last_lag.is_some_and(|at| now.duration_since(at) < LAG_WINDOW) {
+                    return self.slow_consumer(match_id.as_deref(), missed).await;
+                }
+                self.last_lag = Some(now);
+                debug!(match_id = match_id.as_deref(), missed, "client fell behind a burst; catching up from the log");
+                return Ok(());
             }
         };
         match (topic, message) {
@@ -244,7 +266,8 @@ impl SendHalf {
             Err(e) => return self.store_failed(id, &e).await,
         };
         let Some(seq) = snapshot.as_deref().map_or(Some(0), protocol::frame_seq) else {
-            let e = StoreError::Corrupt { what: "snapshot", match_id: id.to_string(), message: "no numeric seq".into() };
+            let e =
+                StoreError::Corrupt { what: "snapshot", match_id: id.to_string(), message: "no numeric seq".into() };
             return self.store_failed(id, &e).await;
         };
         self.write(protocol::reset_frame(id, reason).into(), FrameType::Reset, None).await?;
@@ -254,11 +277,22 @@ impl SendHalf {
         Ok(())
     }
 
+    /// Send the whole lobby again (after falling behind on its updates).
+    async fn reload_lobby(&mut self) -> Step {
+        match self.store.lobby().await {
+            Ok(mut entries) => {
+                protocol::sort_lobby(&mut entries);
+                self.write(protocol::lobby_frame(&entries).into(), FrameType::Lobby, None).await
+            }
+            Err(e) => self.store_failed("lobby", &e).await,
+        }
+    }
+
     /// The store failed while repairing a stream: the client cannot be
     /// served correctly now; close so it reconnects and resumes.
-    async fn store_failed(&mut self, id: &Arc<str>, e: &StoreError) -> Step {
+    async fn store_failed(&mut self, id: &str, e: &StoreError) -> Step {
         self.metrics.store_error(e);
-        info!(match_id = %id, error = %e, "store failed while repairing a client's stream; closing it");
+        info!(match_id = id, error = %e, "store failed while repairing a client's stream; closing it");
         self.close(close::INTERNAL_ERROR, "match store unavailable, reconnect and resume").await;
         Err(Closed)
     }

@@ -124,10 +124,12 @@ struct ReadHalf {
 
 impl ReadHalf {
     async fn run(&mut self, mut stream: SplitStream<WebSocket>, done: &CancellationToken) {
+        let done = done.cancelled();
+        tokio::pin!(done);
         loop {
             let message = tokio::select! {
                 biased;
-                () = done.cancelled() => return,
+                () = &mut done => return,
                 message = stream.next() => message,
             };
             let flow = match message {
@@ -260,11 +262,19 @@ impl ReadHalf {
         Ok(Start { initial: vec![(frame.into(), FrameType::Snapshot)], last_sent: seq })
     }
 
-    async fn reset_start(&self, match_id: &str, reason: ResetReason, snapshot: Option<String>) -> Result<Start, StoreError> {
+    async fn reset_start(
+        &self,
+        match_id: &str,
+        reason: ResetReason,
+        snapshot: Option<String>,
+    ) -> Result<Start, StoreError> {
         let seq = snapshot_seq(match_id, snapshot.as_deref())?;
         let reset = protocol::reset_frame(match_id, reason);
         let frame = protocol::snapshot_frame(match_id, seq, snapshot.as_deref());
-        Ok(Start { initial: vec![(reset.into(), FrameType::Reset), (frame.into(), FrameType::Snapshot)], last_sent: seq })
+        Ok(Start {
+            initial: vec![(reset.into(), FrameType::Reset), (frame.into(), FrameType::Snapshot)],
+            last_sent: seq,
+        })
     }
 
     /// The client has everything up to `since`: send exactly what it
@@ -302,7 +312,8 @@ impl ReadHalf {
             Since::Unavailable => {
                 let snapshot = store.snapshot(match_id).await?;
                 let seq = snapshot_seq(match_id, snapshot.as_deref())?;
-                let reason = if since > seq && snapshot.is_some() { ResetReason::Ahead } else { ResetReason::LogUnavailable };
+                let reason =
+                    if since > seq && snapshot.is_some() { ResetReason::Ahead } else { ResetReason::LogUnavailable };
                 self.reset_start(match_id, reason, snapshot).await
             }
         }
