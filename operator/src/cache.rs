@@ -289,7 +289,7 @@ mod tests {
 
     #[tokio::test]
     async fn unreachable_redis_is_an_error_not_a_hang() {
-        let cache = RedisCache::new(RedisConfig { url: "redis://127.0.0.1:9/".into() }, Duration::from_secs(3));
+        let cache = RedisCache::new(RedisConfig { url: "redis://127.0.0.1:9/".into() }, Duration::from_secs(1));
         let err = cache.lobby().await.expect_err("nothing listens on port 9");
         assert!(matches!(err, CacheError::Store { .. } | CacheError::Timeout { .. }), "{err}");
     }

@@ -1,7 +1,8 @@
 //! What every reconcile shares: the Kubernetes client, the worker defaults,
 //! the backends (behind traits), the caches and the counters.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
@@ -85,7 +86,14 @@ pub struct Context {
     pub topic_failures: Counters,
     /// Failed cleanup attempts per object.
     pub cleanup_failures: Counters,
+    /// Uids of objects cleaned up and released (a reconcile of a stale copy
+    /// skips the cleanup instead of repeating it).
+    cleaned: Mutex<HashSet<String>>,
 }
+
+/// Most uids remembered in [`Context::mark_cleaned`] (then forgotten all
+/// at once: a forgotten one only costs a repeated, idempotent cleanup).
+const MAX_CLEANED: usize = 10_000;
 
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -135,6 +143,22 @@ impl Context {
             retries: Counters::default(),
             topic_failures: Counters::default(),
             cleanup_failures: Counters::default(),
+            cleaned: Mutex::default(),
         }
+    }
+
+    /// Remember that the object `uid` was cleaned up and released.
+    pub fn mark_cleaned(&self, uid: &str) {
+        let mut cleaned = self.cleaned.lock().unwrap_or_else(PoisonError::into_inner);
+        if cleaned.len() >= MAX_CLEANED {
+            cleaned.clear();
+        }
+        cleaned.insert(uid.to_owned());
+    }
+
+    /// Whether the object `uid` was cleaned up and released already.
+    #[must_use]
+    pub fn was_cleaned(&self, uid: &str) -> bool {
+        !uid.is_empty() && self.cleaned.lock().unwrap_or_else(PoisonError::into_inner).contains(uid)
     }
 }

@@ -38,6 +38,10 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    /// The object was deleted while its finalizer was being removed (an
+    /// earlier cleanup already released it): nothing left to do.
+    #[error("LiveMatch already gone")]
+    Gone,
     /// The finalizer helper failed outside our code.
     #[error("finalizer: {0}")]
     Finalizer(String),
@@ -60,6 +64,7 @@ impl Error {
             Error::Kube { source: kube::Error::Api(status), .. } if status.code == 409 => "kube_conflict",
             Error::Kube { .. } => "kube_api",
             Error::Finalizer(_) => "finalizer",
+            Error::Gone => "gone",
         }
     }
 
@@ -75,6 +80,7 @@ impl Error {
         match error {
             finalizer::Error::ApplyFailed(e) | finalizer::Error::CleanupFailed(e) => e,
             finalizer::Error::AddFinalizer(e) => Error::kube("add finalizer", e),
+            finalizer::Error::RemoveFinalizer(kube::Error::Api(status)) if status.code == 404 => Error::Gone,
             finalizer::Error::RemoveFinalizer(e) => Error::kube("remove finalizer", e),
             other => Error::Finalizer(other.to_string()),
         }
@@ -110,5 +116,7 @@ mod tests {
         let e = Error::from_finalizer(finalizer::Error::AddFinalizer(api_error(409)));
         assert_eq!(e.metric_label(), "kube_conflict");
         assert_eq!(Error::from_finalizer(finalizer::Error::UnnamedObject).metric_label(), "finalizer");
+        assert!(matches!(Error::from_finalizer(finalizer::Error::RemoveFinalizer(api_error(404))), Error::Gone));
+        assert_eq!(Error::from_finalizer(finalizer::Error::RemoveFinalizer(api_error(500))).metric_label(), "kube_api");
     }
 }

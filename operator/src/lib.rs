@@ -187,10 +187,16 @@ pub async fn run_with(
         let term = shutdown.child_token();
         let controller = controller::run(client.clone(), controller_config.clone(), backends.clone(), term.clone());
         tokio::pin!(controller);
+        let mut controller_done = false;
         let outcome = tokio::select! {
             outcome = elector.hold(&shutdown) => outcome,
             () = &mut controller => {
-                // The controller only ends when told to: treat it as a stop.
+                // The controller only ends when told to (the term token is a
+                // child of `shutdown`); should it end otherwise, stop too.
+                if !shutdown.is_cancelled() {
+                    tracing::error!("the controller stopped by itself; shutting down");
+                }
+                controller_done = true;
                 Outcome::Shutdown
             }
         };
@@ -204,7 +210,7 @@ pub async fn run_with(
             }
             Outcome::Shutdown => {
                 term.cancel();
-                if tokio::time::timeout(DRAIN, &mut controller).await.is_err() {
+                if !controller_done && tokio::time::timeout(DRAIN, &mut controller).await.is_err() {
                     tracing::warn!("in-flight reconciles did not finish in {DRAIN:?}; stopping anyway");
                 }
                 if let Err(error) = elector.release().await {

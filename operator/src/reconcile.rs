@@ -78,6 +78,11 @@ pub async fn reconcile(lm: Arc<LiveMatch>, ctx: Arc<Context>) -> Result<Action, 
     })
     .await
     .map_err(Error::from_finalizer);
+    // Released by an earlier cleanup whose deletion this reconcile had not seen yet.
+    let result = match result {
+        Err(Error::Gone) => Ok(Action::await_change()),
+        other => other,
+    };
     let kind = result.as_ref().err().map(Error::metric_label);
     ctx.metrics.reconciled(started.elapsed(), kind);
     match &result {
@@ -208,6 +213,11 @@ pub async fn apply(lm: &LiveMatch, ctx: &Context) -> Result<Action, Error> {
 /// The cleanup failed and attempts remain.
 pub async fn cleanup(lm: &LiveMatch, ctx: &Context) -> Result<Action, Error> {
     let key = key(lm);
+    let uid = lm.uid().unwrap_or_default();
+    if ctx.was_cleaned(&uid) {
+        // Cleaned and released already; this is a stale copy of the object.
+        return Ok(Action::await_change());
+    }
     let id = match_id(lm);
     let topic = topic_for(&id);
     let namespace = lm.namespace().unwrap_or_default();
@@ -226,6 +236,7 @@ pub async fn cleanup(lm: &LiveMatch, ctx: &Context) -> Result<Action, Error> {
                 counters.reset(&key);
             }
             ctx.metrics.set_phase(&key, None);
+            ctx.mark_cleaned(&uid);
             let note = format!("deleted Kafka topic {topic} and the Redis keys of match {id}");
             ctx.events.publish(lm, Notice::new(Reason::Cleaned, note)).await;
             Ok(Action::await_change())
@@ -248,6 +259,7 @@ pub async fn cleanup(lm: &LiveMatch, ctx: &Context) -> Result<Action, Error> {
             }
             ctx.ensured.forget(&topic);
             ctx.metrics.set_phase(&key, None);
+            ctx.mark_cleaned(&uid);
             Ok(Action::await_change())
         }
     }

@@ -122,9 +122,9 @@ impl MatchState {
             return Err(ApplyError::Gap { expected: self.seq + 1, got: env.seq });
         }
         let mut patch = match (&mut self.state, &env.event) {
-            (SportState::Cricket(state), Event::Cricket(ev)) => state
-                .apply(ev, env.seq, env.ts)
-                .map_err(|source| ApplyError::Cricket { seq: env.seq, source })?,
+            (SportState::Cricket(state), Event::Cricket(ev)) => {
+                state.apply(ev, env.seq, env.ts).map_err(|source| ApplyError::Cricket { seq: env.seq, source })?
+            }
         };
         let first = self.seq == 0;
         self.seq = env.seq;

@@ -9,8 +9,8 @@ use tracing::info;
 use crate::bus::kafka::KafkaBus;
 use crate::bus::{BusError, EventBus};
 use crate::cli::{Command, ConsumeArgs, GatewayArgs, ProduceArgs};
-use crate::gateway::{GatewayConfig, GatewayMetrics};
 use crate::consumer::{self, ConsumeError, ConsumerConfig, ConsumerMetrics};
+use crate::gateway::{GatewayConfig, GatewayMetrics};
 use crate::producer::{self, ProduceError, ProducerConfig, ProducerMetrics};
 use crate::shutdown;
 use crate::store::redis::{RedisConfig, RedisStore};
@@ -54,7 +54,8 @@ pub async fn run(command: Command) -> Result<(), CommandError> {
 }
 
 async fn produce(args: ProduceArgs, shutdown: tokio_util::sync::CancellationToken) -> Result<(), CommandError> {
-    let mut registry = Registry::with_prefix_and_labels("", [("match".into(), args.match_id.clone().into())].into_iter());
+    let mut registry =
+        Registry::with_prefix_and_labels("", [("match".into(), args.match_id.clone().into())].into_iter());
     let metrics = ProducerMetrics::register(&mut registry);
     let ops = Ops::new(registry);
     serve_ops(args.ops.metrics_listen, ops.clone(), shutdown.clone())
@@ -79,7 +80,8 @@ async fn produce(args: ProduceArgs, shutdown: tokio_util::sync::CancellationToke
 }
 
 async fn consume(args: ConsumeArgs, shutdown: tokio_util::sync::CancellationToken) -> Result<(), CommandError> {
-    let mut registry = Registry::with_prefix_and_labels("", [("match".into(), args.match_id.clone().into())].into_iter());
+    let mut registry =
+        Registry::with_prefix_and_labels("", [("match".into(), args.match_id.clone().into())].into_iter());
     let metrics = ConsumerMetrics::register(&mut registry);
     let ops = Ops::new(registry);
     serve_ops(args.ops.metrics_listen, ops.clone(), shutdown.clone())

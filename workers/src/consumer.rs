@@ -248,9 +248,10 @@ impl Folder {
     }
 
     fn start(&self, prev_seq: u64) -> Folded {
-        let state = self.stored.clone().unwrap_or_else(|| {
-            MatchState::new(self.match_id.clone(), livematch_sports::Sport::Cricket)
-        });
+        let state = self
+            .stored
+            .clone()
+            .unwrap_or_else(|| MatchState::new(self.match_id.clone(), livematch_sports::Sport::Cricket));
         Folded { state, prev_seq, frames: Vec::new(), applied: 0, last_ts: 0 }
     }
 
@@ -286,7 +287,8 @@ pub async fn run(
     let topic = topic_for(&config.match_id);
     let mut sub = bus.subscribe(&topic, &group_for(&config.match_id)).await?;
     let stored = load_with_retry(&*store, &config.match_id, &metrics, &shutdown).await;
-    let mut folder = Folder { match_id: config.match_id.clone(), stored, pending: BTreeMap::new(), pending_since: None };
+    let mut folder =
+        Folder { match_id: config.match_id.clone(), stored, pending: BTreeMap::new(), pending_since: None };
     if folder.stored.is_none() {
         // Nothing cached: whatever offsets the group committed, the cache
         // must be built from the start of the topic.

@@ -131,7 +131,8 @@ mod tests {
     async fn replay_from_url_gives_the_same_events_as_the_file() {
         let url = serve_once("200 OK", fixture()).await;
         let from_url = Source::ReplayUrl { url }.events().await.expect("download");
-        let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../sports/tests/fixtures/cricsheet/edge_cases.json"));
+        let path =
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../sports/tests/fixtures/cricsheet/edge_cases.json"));
         let from_file = Source::Replay { path }.events().await.expect("file");
         assert!(!from_url.is_empty());
         assert_eq!(from_url, from_file);

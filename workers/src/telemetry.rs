@@ -76,18 +76,11 @@ impl Ops {
 }
 
 async fn metrics(State(ops): State<Ops>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        ops.render(),
-    )
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], ops.render())
 }
 
 async fn readyz(State(ops): State<Ops>) -> impl IntoResponse {
-    if ops.is_ready() {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
-    }
+    if ops.is_ready() { (StatusCode::OK, "ready") } else { (StatusCode::SERVICE_UNAVAILABLE, "not ready") }
 }
 
 /// Serve [`Ops::router`] on `addr` until `shutdown`. Returns the bound

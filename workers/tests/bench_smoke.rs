@@ -4,6 +4,7 @@
 //! asserted here.
 
 use clap::Parser;
+use livematch_workers::bench::table::thousands;
 use livematch_workers::bench::{self, BenchArgs, BenchError, Report, Row};
 
 #[derive(Debug, Parser)]
@@ -26,7 +27,7 @@ fn redis_installed() -> bool {
 }
 
 /// A measured row: no error, count as expected, a positive rate.
-fn assert_counted(report: &Report, id: &str) -> &Row {
+fn assert_counted<'a>(report: &'a Report, id: &str) -> &'a Row {
     let r = row(report, id);
     assert_eq!(r.failed, None, "{id} failed:\n{report}");
     assert_eq!(r.skipped, None, "{id} skipped:\n{report}");
@@ -80,7 +81,10 @@ async fn tiny_bench_rows_add_up() {
         assert_eq!(assert_counted(&report, id).expected, generated, "{report}");
     }
     // Batching: batch max 1 writes once per event, batch max 1000 once per match.
-    assert!(row(&report, "consumer/memory/1").notes.contains(&format!("{} commits", generated.unwrap_or(0))), "{report}");
+    assert!(
+        row(&report, "consumer/memory/1").notes.contains(&format!("{} commits", thousands(generated.unwrap_or(0)))),
+        "{report}"
+    );
 
     if redis_installed() {
         for id in ["consumer/redis/1000", "consumer/redis/1"] {

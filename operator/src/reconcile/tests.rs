@@ -527,6 +527,17 @@ async fn deletion_cleans_topic_and_redis_then_releases() {
     assert_eq!(fakes.topics.calls(), ["delete livematch.default.m"]);
     assert_eq!(fakes.cache.deleted(), ["default.m"]);
     assert_eq!(fakes.events.reasons(), [Reason::Cleaned]);
+
+    // A reconcile of the stale copy (the deletion not yet seen): no second
+    // cleanup; the object is gone when the finalizer is removed, and that is fine.
+    let (result, server) = reconcile_with(&lm, &ctx, server, |mut server| async move {
+        server.expect(Method::PATCH, LM).await.not_found();
+        server
+    })
+    .await;
+    assert_eq!(result.expect("gone is done"), Action::await_change());
+    assert_eq!(fakes.topics.calls().len(), 1, "cleaned once");
+    assert_eq!(fakes.events.reasons(), [Reason::Cleaned], "announced once");
     finish(ctx, server).await;
 }
 

@@ -46,7 +46,12 @@ pub enum Event {
         reason: Option<String>,
     },
     /// Target revised by a rain rule (D/L, DLS, VJD): replaces the original target.
-    TargetRevision { runs: u32, overs: u32, #[serde(default = "default_method")] method: String },
+    TargetRevision {
+        runs: u32,
+        overs: u32,
+        #[serde(default = "default_method")]
+        method: String,
+    },
     /// An innings is over.
     InningsEnd { number: u32, reason: InningsEndReason },
     /// The match result. Always the last event of a match.

@@ -1,16 +1,16 @@
 //! Cricket: events, laws (state machine), scorecard snapshot, simulator and
 //! Cricsheet replay.
 
+pub mod cadence;
 mod commentary;
+pub mod cricsheet;
 mod current;
 mod delta;
 mod dismissal;
-pub mod cadence;
-pub mod cricsheet;
 pub mod event;
-pub mod sim;
 mod rules;
 mod scorecard;
+pub mod sim;
 mod state;
 mod text;
 mod view;

@@ -28,10 +28,9 @@ pub struct Probe {
     /// `[match][seq]`: nanoseconds after `base` when seq was committed,
     /// plus one (0: not published).
     published: Vec<Vec<AtomicU64>>,
-    /// Event frames received by all clients.
-    pub received: AtomicU64,
-    /// Nanoseconds after `base` of the last frame received.
-    last_receive: AtomicU64,
+    /// Clients that received every expected frame (each counts itself
+    /// once, so the hot path shares no counter between clients).
+    pub complete: AtomicU64,
 }
 
 impl Probe {
@@ -42,8 +41,7 @@ impl Probe {
         Probe {
             base: Instant::now(),
             published: (0..matches).map(|_| (0..len).map(|_| AtomicU64::new(0)).collect()).collect(),
-            received: AtomicU64::new(0),
-            last_receive: AtomicU64::new(0),
+            complete: AtomicU64::new(0),
         }
     }
 
@@ -68,10 +66,10 @@ impl Probe {
         Some(u32::try_from(now_ns.saturating_sub(published) / 1000).unwrap_or(u32::MAX))
     }
 
-    /// The instant of the last frame received by any client.
+    /// The instant `ns` nanoseconds after the probe's base.
     #[must_use]
-    pub fn last_receive(&self) -> Instant {
-        self.base + Duration::from_nanos(self.last_receive.load(Ordering::Relaxed))
+    pub fn instant(&self, ns: u64) -> Instant {
+        self.base + Duration::from_nanos(ns)
     }
 }
 
@@ -92,6 +90,8 @@ pub struct ClientStats {
     pub connected: bool,
     /// Event frames after the snapshot, in order.
     pub received: u64,
+    /// When the last of them arrived (ns after the probe's base).
+    pub last_receive_ns: u64,
     /// Publish→receive latency of each, in µs.
     pub latencies_us: Vec<u32>,
     /// Frames that came twice or out of order.
@@ -111,7 +111,7 @@ pub struct ClientContext {
     /// Each client reports here once subscribed (or failed).
     pub ready: mpsc::UnboundedSender<Result<(), String>>,
     pub stop: CancellationToken,
-    /// Events per match to expect (capacity of the latency list).
+    /// Event frames each client should receive.
     pub expected: usize,
 }
 
@@ -140,32 +140,35 @@ pub async fn run(spec: ClientSpec, ctx: ClientContext) -> ClientStats {
     stats.connected = true;
     let _ = ctx.ready.send(Ok(()));
     let probe = &*ctx.probe;
+    let expected = ctx.expected as u64;
+    // Created once: a fresh `cancelled()` per frame would lock the token's
+    // waiter list, shared by every client, twice per frame.
+    let stop = ctx.stop.cancelled();
+    tokio::pin!(stop);
     loop {
         let message = tokio::select! {
             biased;
-            () = ctx.stop.cancelled() => break,
+            () = &mut stop => break,
             m = ws.next() => m,
         };
         match message {
             Some(Ok(Message::Text(text))) => {
                 let text = text.as_str();
                 match event_seq(text) {
-                    Some(seq) if seq == last + 1 => {
-                        let now = probe.now_ns();
-                        last = seq;
-                        stats.received += 1;
-                        if let Some(us) = probe.latency_us(spec.match_index, seq, now) {
-                            stats.latencies_us.push(us);
-                        }
-                        probe.received.fetch_add(1, Ordering::Relaxed);
-                        probe.last_receive.fetch_max(now, Ordering::Relaxed);
-                    }
                     Some(seq) if seq > last => {
-                        // A hole: count what came, lost ones show as missing.
+                        let now = probe.now_ns();
+                        // A hole counts as out of order; the frames missing
+                        // in it show as lost.
                         stats.out_of_order += seq - last - 1;
                         last = seq;
                         stats.received += 1;
-                        probe.received.fetch_add(1, Ordering::Relaxed);
+                        stats.last_receive_ns = now;
+                        if let Some(us) = probe.latency_us(spec.match_index, seq, now) {
+                            stats.latencies_us.push(us);
+                        }
+                        if stats.received == expected {
+                            probe.complete.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                     Some(_) => stats.out_of_order += 1,
                     None if text.starts_with(r#"{"type":"reset""#) || text.starts_with(r#"{"type":"error""#) => {

@@ -18,7 +18,8 @@ use super::{BenchError, CONSUMER_TARGET};
 use crate::bus::memory::MemoryBus;
 use crate::bus::{EventBus, topic_for};
 use crate::consumer::{self, ConsumerConfig, ConsumerMetrics};
-use crate::store::Store;
+use crate::protocol;
+use crate::store::{CommitBatch, Store, StoreError};
 
 /// The events of many simulated matches, generated once per run.
 #[derive(Debug, Clone)]
@@ -118,6 +119,35 @@ pub async fn fold_row(workload: &Workload) -> Result<Row, BenchError> {
     })
 }
 
+/// Commit (then delete) a one-event match, so the timed run starts as a
+/// long-running consumer does: connected, with the store's scripts loaded.
+/// Without it, hundreds of consumers committing at once all miss Redis's
+/// script cache and send their first batch twice (EVALSHA, NOSCRIPT,
+/// EVAL).
+async fn warm_up(store: &dyn Store, id: &str, events: &[cricket::Event]) -> Result<(), StoreError> {
+    let mut state = MatchState::new(id, Sport::Cricket);
+    let Some(first) = events.first() else { return Ok(()) };
+    let env = Envelope::new(id, 1, now_ms(), Event::Cricket(first.clone()));
+    let frame = match state.apply(&env) {
+        Ok(applied) => protocol::event_frame(&env, &applied.patch),
+        Err(e) => {
+            state.skip(1);
+            protocol::parked_frame(id, 1, env.ts, &e.to_string())
+        }
+    };
+    let batch = CommitBatch {
+        match_id: id.to_owned(),
+        prev_seq: 0,
+        snapshot: state.snapshot().to_string(),
+        frames: vec![frame],
+        lobby: state.lobby_entry(),
+        expire_after: None,
+        state,
+    };
+    store.commit(&batch).await?;
+    store.delete_match(id).await
+}
+
 /// What one consumer scenario writes into.
 pub struct Sink {
     /// `redis` or `memory` (row ids and labels).
@@ -140,7 +170,8 @@ pub async fn consumer_row(
 ) -> Result<Row, BenchError> {
     let bus: Arc<dyn EventBus> = Arc::new(MemoryBus::new());
     let ts = now_ms();
-    let ids: Vec<String> = (0..workload.matches.len()).map(|i| format!("{prefix}-{}-b{batch_max}-{i}", sink.name)).collect();
+    let ids: Vec<String> =
+        (0..workload.matches.len()).map(|i| format!("{prefix}-{}-b{batch_max}-{i}", sink.name)).collect();
     for (id, events) in ids.iter().zip(workload.matches.iter()) {
         let topic = topic_for(id);
         for env in envelopes(id, events, ts) {
@@ -149,6 +180,9 @@ pub async fn consumer_row(
                 .map_err(|e| BenchError::Task(format!("publish to the memory bus: {e}")))?;
         }
     }
+    warm_up(&*sink.store, &format!("{prefix}-{}-b{batch_max}-warmup", sink.name), &workload.matches[0])
+        .await
+        .map_err(|source| BenchError::Store { store: sink.name, source })?;
     info!(store = sink.name, batch_max, matches = ids.len(), events = workload.total, "bench: consumers starting");
 
     let metrics = ConsumerMetrics::unregistered();
@@ -159,7 +193,8 @@ pub async fn consumer_row(
         let config = ConsumerConfig { batch_max, exit_when_finished: true, ..ConsumerConfig::new(id.clone()) };
         let run = consumer::run(Arc::clone(&bus), Arc::clone(&sink.store), config, metrics.clone(), shutdown.clone());
         let id = id.clone();
-        consumers.spawn(async move { Box::pin(run).await.map_err(|source| BenchError::Consumer { match_id: id, source }) });
+        consumers
+            .spawn(async move { Box::pin(run).await.map_err(|source| BenchError::Consumer { match_id: id, source }) });
     }
     let joined = tokio::time::timeout(limit, async {
         while let Some(done) = consumers.join_next().await {
@@ -186,11 +221,7 @@ pub async fn consumer_row(
     // Every match must be stored at its last event (not timed).
     let mut behind = 0usize;
     for (id, events) in ids.iter().zip(workload.matches.iter()) {
-        let state = sink
-            .store
-            .load_state(id)
-            .await
-            .map_err(|source| BenchError::Store { store: sink.name, source })?;
+        let state = sink.store.load_state(id).await.map_err(|source| BenchError::Store { store: sink.name, source })?;
         if state.map(|s| s.seq) != Some(events.len() as u64) {
             behind += 1;
         }

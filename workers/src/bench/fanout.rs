@@ -52,6 +52,9 @@ pub struct FanoutSettings {
     pub duration: Duration,
     /// Clients connecting at once.
     pub connect_concurrency: usize,
+    /// Worker threads of a runtime of their own for the clients (0: run
+    /// them on the caller's runtime).
+    pub client_threads: usize,
     /// How long to wait for frames still in flight after the last publish.
     pub drain: Duration,
     pub gateway: GatewayKind,
@@ -136,9 +139,8 @@ pub async fn rows(settings: &FanoutSettings, store: Arc<dyn Store>, prefix: &str
     let n = settings.clients;
     let matches = settings.matches.max(1);
     let wanted = settings.events_per_match();
-    let mut publishers: Vec<Publisher> = (0..matches)
-        .map(|m| Publisher::new(format!("{prefix}-fanout{n}-{m}"), 1000 + m as u64, wanted + 1))
-        .collect();
+    let mut publishers: Vec<Publisher> =
+        (0..matches).map(|m| Publisher::new(format!("{prefix}-fanout{n}-{m}"), 1000 + m as u64, wanted + 1)).collect();
     // The first event is committed before anyone connects: the snapshot.
     for p in &mut publishers {
         p.commit_next(&*store, None).await?;
@@ -173,6 +175,8 @@ struct Measured {
     stats: Vec<ClientStats>,
     gateway_cpu: Option<f64>,
     bench_cpu: Option<f64>,
+    /// The wall time the CPU percentages are over.
+    cpu_wall: Duration,
 }
 
 async fn measure(
@@ -181,6 +185,33 @@ async fn measure(
     publishers: &mut [Publisher],
     gateway: &GatewayUnderTest,
     per_match: usize,
+) -> Result<Measured, BenchError> {
+    let own_runtime = if settings.client_threads > 0 {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(settings.client_threads)
+            .thread_name("bench-client")
+            .enable_all()
+            .build()
+            .map_err(|source| BenchError::Io { what: "start the clients' runtime".into(), source })?;
+        Some(runtime)
+    } else {
+        None
+    };
+    let spawner = own_runtime.as_ref().map_or_else(tokio::runtime::Handle::current, |r| r.handle().clone());
+    let result = fan_out(settings, store, publishers, gateway, per_match, &spawner).await;
+    if let Some(runtime) = own_runtime {
+        runtime.shutdown_background();
+    }
+    result
+}
+
+async fn fan_out(
+    settings: &FanoutSettings,
+    store: &Arc<dyn Store>,
+    publishers: &mut [Publisher],
+    gateway: &GatewayUnderTest,
+    per_match: usize,
+    spawner: &tokio::runtime::Handle,
 ) -> Result<Measured, BenchError> {
     let n = settings.clients;
     let pid = gateway.pid();
@@ -204,7 +235,7 @@ async fn measure(
     for i in 0..n {
         let index = i % ids.len();
         let spec = ClientSpec { url: Arc::clone(&url), match_id: Arc::clone(&ids[index]), match_index: index };
-        handles.push(tokio::spawn(client::run(spec, ctx.clone())));
+        handles.push(spawner.spawn(client::run(spec, ctx.clone())));
     }
     drop(ctx);
     let (mut connected, mut failed, mut first_error) = (0usize, 0usize, None);
@@ -223,7 +254,8 @@ async fn measure(
     .await;
     let connect_time = connect_started.elapsed();
     if phase.is_err() {
-        first_error.get_or_insert(format!("{} clients not subscribed within {CONNECT_PHASE:?}", n - connected - failed));
+        first_error
+            .get_or_insert(format!("{} clients not subscribed within {CONNECT_PHASE:?}", n - connected - failed));
     }
     info!(connected, failed, secs = connect_time.as_secs_f64(), "bench: clients subscribed");
     if connected == 0 {
@@ -254,9 +286,8 @@ async fn measure(
         }
     }
     let publish_wall = publish_started.elapsed();
-    let expected = (per_match * connected) as u64;
     let drain_until = Instant::now() + settings.drain;
-    while probe.received.load(Ordering::Relaxed) < expected && Instant::now() < drain_until {
+    while probe.complete.load(Ordering::Relaxed) < connected as u64 && Instant::now() < drain_until {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let wall = publish_started.elapsed();
@@ -264,7 +295,6 @@ async fn measure(
     let bench_cpu = rss::cpu_percent(self_cpu_before, rss::cpu_time(self_pid), wall);
     sampling.cancel();
     let rss_peak = pid.map(|_| peak.load(Ordering::Relaxed));
-    let delivery_wall = probe.last_receive().saturating_duration_since(publish_started);
 
     stop.cancel();
     let mut stats = Vec::with_capacity(n);
@@ -274,6 +304,8 @@ async fn measure(
             Err(e) => warn!(error = %e, "bench: a client task failed"),
         }
     }
+    let last_receive = stats.iter().map(|s| s.last_receive_ns).max().unwrap_or(0);
+    let delivery_wall = probe.instant(last_receive).saturating_duration_since(publish_started);
     Ok(Measured {
         connected,
         first_error,
@@ -285,6 +317,7 @@ async fn measure(
         stats,
         gateway_cpu,
         bench_cpu,
+        cpu_wall: wall,
     })
 }
 
@@ -307,7 +340,13 @@ fn ms(us: u64) -> f64 {
 }
 
 impl Measured {
-    fn into_rows(self, settings: &FanoutSettings, rss_before: Option<u64>, per_match: usize, crashed: Option<String>) -> Vec<Row> {
+    fn into_rows(
+        self,
+        settings: &FanoutSettings,
+        rss_before: Option<u64>,
+        per_match: usize,
+        crashed: Option<String>,
+    ) -> Vec<Row> {
         let n = settings.clients;
         let mut histogram = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).ok();
         let (mut received, mut out_of_order, mut unexpected, mut dropped) = (0u64, 0u64, 0u64, 0usize);
@@ -345,7 +384,11 @@ impl Measured {
             None => idle_notes.push_str(", gateway in this process: no memory figures"),
         }
         if self.connected < n {
-            idle_notes.push_str(&format!("; {} FAILED: {}", n - self.connected, self.first_error.clone().unwrap_or_default()));
+            idle_notes.push_str(&format!(
+                "; {} FAILED: {}",
+                n - self.connected,
+                self.first_error.clone().unwrap_or_default()
+            ));
         }
         #[allow(clippy::cast_precision_loss)]
         let idle = Row {
@@ -375,11 +418,14 @@ impl Measured {
         if dropped > 0 {
             notes.push_str(&format!(", {dropped} clients dropped: {}", drop_reason.unwrap_or_default()));
         }
+        // CPU time per delivered frame: what one viewer costs per event.
+        #[allow(clippy::cast_precision_loss)]
+        let per_frame = |cpu: f64| cpu / 100.0 * self.cpu_wall.as_secs_f64() * 1e6 / received.max(1) as f64;
         if let Some(cpu) = self.gateway_cpu {
-            notes.push_str(&format!(", gateway CPU {cpu:.0}%"));
+            notes.push_str(&format!(", gateway CPU {cpu:.0}% ({:.1} µs/frame)", per_frame(cpu)));
         }
         if let Some(cpu) = self.bench_cpu {
-            notes.push_str(&format!(", clients+publisher CPU {cpu:.0}%"));
+            notes.push_str(&format!(", clients+publisher CPU {cpu:.0}% ({:.1} µs/frame)", per_frame(cpu)));
         }
         if let Some(crash) = crashed {
             notes.push_str(&format!("; {crash}"));

@@ -65,7 +65,8 @@ impl GatewayUnderTest {
             let exited = child.try_wait().ok().flatten();
             if exited.is_some() || tokio::time::Instant::now() >= deadline {
                 let _ = child.kill().await;
-                let why = exited.map_or_else(|| format!("not ready within {READY_TIMEOUT:?}"), |s| format!("exited ({s})"));
+                let why =
+                    exited.map_or_else(|| format!("not ready within {READY_TIMEOUT:?}"), |s| format!("exited ({s})"));
                 let tail = log_tail(&log);
                 let _ = std::fs::remove_file(&log);
                 return Err(BenchError::Gateway(format!("{} gateway {why}; log: {tail}", binary.display())));
@@ -79,8 +80,11 @@ impl GatewayUnderTest {
     /// # Errors
     /// It cannot bind, or its live feed is not up in time.
     pub async fn in_process(store: Arc<dyn Store>, max_connections: usize) -> Result<Self, BenchError> {
-        let config =
-            GatewayConfig { listen: SocketAddr::from(([127, 0, 0, 1], 0)), max_connections, ..GatewayConfig::default() };
+        let config = GatewayConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            max_connections,
+            ..GatewayConfig::default()
+        };
         let shutdown = CancellationToken::new();
         let gateway = gateway::start(config, store, &mut Registry::default(), shutdown.clone())
             .await
@@ -117,9 +121,11 @@ impl GatewayUnderTest {
     /// Whether the child process has exited (a crash during the run).
     pub fn exited(&mut self) -> Option<String> {
         match self {
-            GatewayUnderTest::Child { child, log, .. } => {
-                child.try_wait().ok().flatten().map(|status| format!("gateway exited ({status}); log: {}", log_tail(log)))
-            }
+            GatewayUnderTest::Child { child, log, .. } => child
+                .try_wait()
+                .ok()
+                .flatten()
+                .map(|status| format!("gateway exited ({status}); log: {}", log_tail(log))),
             GatewayUnderTest::InProcess { .. } => None,
         }
     }

@@ -77,9 +77,14 @@ pub struct BenchArgs {
     /// Fan-out: how long events are published [default: 5s].
     #[arg(long, env = "LIVEMATCH_BENCH_DURATION", value_parser = humantime::parse_duration)]
     pub duration: Option<Duration>,
-    /// Fan-out: clients connecting at once.
-    #[arg(long, env = "LIVEMATCH_BENCH_CONNECT_CONCURRENCY", default_value_t = 200)]
+    /// Fan-out: clients connecting at once (keep it under the gateway's
+    /// listen backlog, or dropped SYNs add 1 s retransmits to connect time).
+    #[arg(long, env = "LIVEMATCH_BENCH_CONNECT_CONCURRENCY", default_value_t = 100)]
     pub connect_concurrency: usize,
+    /// Fan-out: worker threads of the clients' own runtime (0: share the
+    /// bench's runtime).
+    #[arg(long, env = "LIVEMATCH_BENCH_CLIENT_THREADS", default_value_t = 0)]
+    pub client_threads: usize,
     /// Fan-out: how long to wait for frames in flight after the last publish.
     #[arg(long, env = "LIVEMATCH_BENCH_DRAIN", default_value = "5s", value_parser = humantime::parse_duration)]
     pub drain: Duration,
@@ -255,7 +260,10 @@ pub async fn measure(args: BenchArgs) -> Result<Report, BenchError> {
 
 fn validate(args: &BenchArgs) -> Result<(), BenchError> {
     if !(args.rate > 0.0 && args.rate.is_finite()) {
-        return Err(BenchError::Args(format!("--rate must be a positive number of events per second, got {}", args.rate)));
+        return Err(BenchError::Args(format!(
+            "--rate must be a positive number of events per second, got {}",
+            args.rate
+        )));
     }
     if args.batch.contains(&0) {
         return Err(BenchError::Args("--batch sizes must be at least 1".into()));
@@ -297,7 +305,11 @@ async fn consumer_rows(args: &BenchArgs, redis: &RedisSetup, prefix: &str, rows:
         for &batch in &args.batch {
             let Some(sink) = sink else {
                 let why = redis_store.as_ref().err().cloned().unwrap_or_default();
-                rows.push(Row::skipped(format!("consumer/redis/{batch}"), format!("consumer → redis, batch max {batch}"), why));
+                rows.push(Row::skipped(
+                    format!("consumer/redis/{batch}"),
+                    format!("consumer → redis, batch max {batch}"),
+                    why,
+                ));
                 continue;
             };
             let scenario = format!("consumer → {}, batch max {batch}", sink.name);
@@ -361,6 +373,7 @@ async fn fanout_rows(args: &BenchArgs, redis: &RedisSetup, prefix: &str, rows: &
             rate: args.rate,
             duration: args.duration(),
             connect_concurrency: args.connect_concurrency,
+            client_threads: args.client_threads,
             drain: args.drain,
             gateway: gateway.clone(),
         };

@@ -37,10 +37,7 @@ pub fn find_on_path() -> Option<PathBuf> {
 pub fn free_port() -> Result<u16, BenchError> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")
         .map_err(|source| BenchError::Io { what: "find a free port on 127.0.0.1".into(), source })?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|source| BenchError::Io { what: "read a free port".into(), source })
+    listener.local_addr().map(|a| a.port()).map_err(|source| BenchError::Io { what: "read a free port".into(), source })
 }
 
 impl RedisServer {

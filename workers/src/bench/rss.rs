@@ -89,7 +89,10 @@ mod tests {
         let pid = std::process::id();
         assert!(rss_kib(pid).is_some_and(|k| k > 0));
         assert!(cpu_time(pid).is_some());
-        assert_eq!(cpu_percent(Some(Duration::from_secs(1)), Some(Duration::from_secs(2)), Duration::from_secs(2)), Some(50.0));
+        assert_eq!(
+            cpu_percent(Some(Duration::from_secs(1)), Some(Duration::from_secs(2)), Duration::from_secs(2)),
+            Some(50.0)
+        );
         assert!(machine_line().contains("cores"));
     }
 }

@@ -68,7 +68,9 @@ pub struct CommitBatch {
 pub enum CommitOutcome {
     Committed,
     /// The store held `stored_seq`, not the batch's `prev_seq`.
-    Conflict { stored_seq: u64 },
+    Conflict {
+        stored_seq: u64,
+    },
 }
 
 /// The events after a sequence number.
