@@ -8,9 +8,10 @@
 //! holding the partition consumes, and the store's compare-and-set on the
 //! previous seq stops two writers from both counting an event.
 
+use crate::clock::now_ms;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use livematch_sports::{ApplyError, Envelope, MatchState};
 use prometheus_client::metrics::counter::Counter;
@@ -138,10 +139,6 @@ impl ConsumerMetrics {
     fn skip(&self, reason: &'static str) {
         self.events_skipped.get_or_create(&ErrorLabel { kind: reason }).inc();
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The consumer's working state between batches.

@@ -9,6 +9,7 @@
 pub mod bench;
 pub mod bus;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod consumer;
 pub mod demo;

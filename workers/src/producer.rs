@@ -1,8 +1,9 @@
 //! The producer: publishes one match's events to its topic, paced like the
 //! real thing, and continues where it stopped after a restart.
 
+use crate::clock::now_ms;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use livematch_sports::cricket::{self, cadence};
 use livematch_sports::{Envelope, Event};
@@ -93,10 +94,6 @@ pub struct ProduceSummary {
     pub published: u64,
     /// True when it was stopped before the end of the match.
     pub interrupted: bool,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The last valid sequence number of this match in the topic and its event.

@@ -3,8 +3,9 @@
 //! an in-memory event log into the store; plus the engine's ceiling (the
 //! fold alone, one thread).
 
+pub(super) use crate::clock::now_ms;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use livematch_sports::cricket::sim::{SimConfig, simulate};
 use livematch_sports::cricket::{self, Format};
@@ -54,10 +55,6 @@ impl Workload {
         };
         format!("{} {format} matches", self.matches.len())
     }
-}
-
-pub(super) fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// A match's events as envelopes of match `id`.

@@ -79,7 +79,9 @@ enum Offer {
     Duplicate,
     NoViewers,
     /// Frames after `last` and before this one are missing.
-    Gap { last: u64 },
+    Gap {
+        last: u64,
+    },
 }
 
 /// The fan-out of one gateway process. Created with [`Hub::start`].
@@ -464,8 +466,11 @@ impl Hub {
         });
         let message = match snapshot {
             Ok((seq, snapshot)) => {
-                let reason =
-                    if snapshot.is_none() && hint == ResetReason::CacheRebuilt { ResetReason::MatchDeleted } else { hint };
+                let reason = if snapshot.is_none() && hint == ResetReason::CacheRebuilt {
+                    ResetReason::MatchDeleted
+                } else {
+                    hint
+                };
                 info!(match_id, seq, reason = reason.as_str(), "resetting the match's viewers");
                 HubMsg::Reset {
                     seq,

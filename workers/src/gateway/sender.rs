@@ -15,9 +15,10 @@
 //! hole (which the hub normally prevents) is filled from the store's log,
 //! or answered with a reset and a fresh snapshot.
 
+use crate::clock::now_ms;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures::SinkExt;
@@ -85,10 +86,6 @@ pub(crate) struct SendHalf {
 
 /// Falling behind twice within this window disconnects a client.
 const LAG_WINDOW: Duration = Duration::from_secs(10);
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
 
 impl SendHalf {
     pub(crate) fn new(
