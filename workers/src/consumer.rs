@@ -205,7 +205,8 @@ impl Folder {
                     break;
                 }
                 warn!(missing_from = current + 1, missing_to = seq - 1, "events lost before a gap; skipping them");
-                let f = folded.get_or_insert_with(|| self.start(prev_seq));
+                let sport = entry.get().event.sport();
+                let f = folded.get_or_insert_with(|| self.start(prev_seq, sport));
                 for missing in current + 1..seq {
                     metrics.skip("gap");
                     f.state.skip(missing);
@@ -244,11 +245,10 @@ impl Folder {
         folded
     }
 
-    fn start(&self, prev_seq: u64) -> Folded {
-        let state = self
-            .stored
-            .clone()
-            .unwrap_or_else(|| MatchState::new(self.match_id.clone(), livematch_sports::Sport::Cricket));
+    /// A batch starting from the stored state, or from a new match of
+    /// `sport` when nothing is stored yet.
+    fn start(&self, prev_seq: u64, sport: livematch_sports::Sport) -> Folded {
+        let state = self.stored.clone().unwrap_or_else(|| MatchState::new(self.match_id.clone(), sport));
         Folded { state, prev_seq, frames: Vec::new(), applied: 0, last_ts: 0 }
     }
 
@@ -256,14 +256,7 @@ impl Folder {
     /// match of the event's sport. None when the event's sport does not
     /// match the stored match's sport.
     fn start_for<'a>(&self, folded: &'a mut Option<Folded>, prev_seq: u64, env: &Envelope) -> Option<&'a mut Folded> {
-        if folded.is_none() {
-            let state = match &self.stored {
-                Some(s) => s.clone(),
-                None => MatchState::new(self.match_id.clone(), env.event.sport()),
-            };
-            *folded = Some(Folded { state, prev_seq, frames: Vec::new(), applied: 0, last_ts: 0 });
-        }
-        let f = folded.as_mut()?;
+        let f = folded.get_or_insert_with(|| self.start(prev_seq, env.event.sport()));
         (f.state.sport() == env.event.sport()).then_some(f)
     }
 }
