@@ -20,22 +20,8 @@ use livematch_operator::config::Config;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-const WAIT: Duration = Duration::from_secs(40);
-
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>) -> anyhow::Result<T> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let last = match probe().await {
-            Ok(Some(value)) => return Ok(value),
-            Ok(None) => String::new(),
-            Err(e) => format!(": {e:#}"),
-        };
-        if tokio::time::Instant::now() >= deadline {
-            bail!("timed out waiting for {what}{last}");
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
+mod common;
+use common::{WAIT, eventually};
 
 /// `livematch_operator_reconciles_total` of the replica serving `ops`.
 async fn reconciles(ops: &str) -> anyhow::Result<u64> {

@@ -22,22 +22,8 @@ use tokio_util::sync::CancellationToken;
 
 const RBAC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/rbac.yaml");
 const SYSTEM: &str = "livematch-system";
-const WAIT: Duration = Duration::from_secs(40);
-
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>) -> anyhow::Result<T> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let last = match probe().await {
-            Ok(Some(value)) => return Ok(value),
-            Ok(None) => String::new(),
-            Err(e) => format!(": {e:#}"),
-        };
-        if tokio::time::Instant::now() >= deadline {
-            bail!("timed out waiting for {what}{last}");
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
+mod common;
+use common::eventually;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_needs_only_its_rbac() -> anyhow::Result<()> {
