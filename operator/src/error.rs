@@ -20,6 +20,15 @@ pub enum Error {
         /// The problems, joined.
         problems: String,
     },
+    /// The replay ConfigMap (or its key) is missing: recorded in the status
+    /// and an Event; retried with backoff until it appears.
+    #[error("LiveMatch {name}: {problem}")]
+    SourceUnavailable {
+        /// `namespace/name`.
+        name: String,
+        /// What is missing.
+        problem: String,
+    },
     /// The desired children could not be built.
     #[error(transparent)]
     Build(#[from] BuildError),
@@ -58,6 +67,7 @@ impl Error {
     pub fn metric_label(&self) -> &'static str {
         match self {
             Error::InvalidSpec { .. } => "invalid_spec",
+            Error::SourceUnavailable { .. } => "source_unavailable",
             Error::Build(e) => e.metric_label(),
             Error::Topic(e) => e.metric_label(),
             Error::Cache(e) => e.metric_label(),

@@ -23,6 +23,8 @@ pub enum Reason {
     TopicFailed,
     /// The spec is invalid; nothing happens until it changes.
     Invalid,
+    /// The replay source (ConfigMap or key) is missing; retried with backoff.
+    SourceUnavailable,
     /// The match was paused: workers scaled to zero.
     Paused,
     /// The match was unpaused: workers scaled back.
@@ -47,6 +49,7 @@ impl Reason {
             Reason::TopicCreated => "TopicCreated",
             Reason::TopicFailed => "TopicFailed",
             Reason::Invalid => "Invalid",
+            Reason::SourceUnavailable => "SourceUnavailable",
             Reason::Paused => "Paused",
             Reason::Resumed => "Resumed",
             Reason::Scaled => "Scaled",
@@ -59,7 +62,7 @@ impl Reason {
     /// Warnings are problems that need a person.
     #[must_use]
     pub fn is_warning(self) -> bool {
-        matches!(self, Reason::TopicFailed | Reason::Invalid | Reason::CleanupFailed)
+        matches!(self, Reason::TopicFailed | Reason::Invalid | Reason::SourceUnavailable | Reason::CleanupFailed)
     }
 
     /// The Event's `action` field: what the operator was doing.
@@ -69,6 +72,7 @@ impl Reason {
             Reason::Created | Reason::Scaled | Reason::Paused | Reason::Resumed => "ApplyWorkers",
             Reason::TopicCreated | Reason::TopicFailed => "EnsureTopic",
             Reason::Invalid => "Validate",
+            Reason::SourceUnavailable => "CheckSource",
             Reason::Completed => "ReadStatus",
             Reason::CleanupFailed | Reason::Cleaned => "Cleanup",
         }

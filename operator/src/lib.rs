@@ -32,6 +32,7 @@ pub mod leader;
 pub mod metrics;
 pub mod pause;
 pub mod reconcile;
+pub mod source;
 pub mod status;
 pub mod topics;
 

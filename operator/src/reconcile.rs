@@ -1,6 +1,6 @@
 //! The reconciler: one LiveMatch in, the world brought in line with it.
 //!
-//! Pipeline of [`apply`]: validate → ensure the topic → build the desired
+//! Pipeline of [`apply`]: validate → check the replay source → ensure the topic → build the desired
 //! Deployments (pure, [`crate::build`]) → server-side apply them and prune
 //! the unwanted → compute the status (pure, [`crate::status::compute`]) →
 //! write it only if it changed → publish the Events its transitions call
@@ -143,6 +143,7 @@ pub async fn apply(lm: &LiveMatch, ctx: &Context) -> Result<Action, Error> {
     let mut obs = Observation {
         generation: lm.metadata.generation,
         invalid: None,
+        source: None,
         paused,
         topic: TopicState::Skipped,
         desired: Replicas::desired(&lm.spec, paused, false),
@@ -165,7 +166,18 @@ pub async fn apply(lm: &LiveMatch, ctx: &Context) -> Result<Action, Error> {
         return Err(Error::InvalidSpec { name: key, problems });
     }
 
-    // 2. The topic (not while paused: nothing plays).
+    // 2. The recording a replay needs (not once the producer is done).
+    if !paused
+        && !obs.completed(&previous)
+        && let Some(problem) = crate::source::check(&ctx.client, &lm.namespace().unwrap_or_default(), &lm.spec).await?
+    {
+        (obs.producer, obs.consumer) = cached_children(ctx, lm);
+        obs.source = Some(problem.clone());
+        finish(ctx, lm, &obs).await?;
+        return Err(Error::SourceUnavailable { name: key, problem });
+    }
+
+    // 3. The topic (not while paused: nothing plays).
     if !paused {
         match ctx.ensured.ensure(ctx.topics.as_ref(), &topic, topic_spec(&lm.spec)).await {
             Ok(_) => {
@@ -183,7 +195,7 @@ pub async fn apply(lm: &LiveMatch, ctx: &Context) -> Result<Action, Error> {
         }
     }
 
-    // 3. Build and apply the children; prune the unwanted.
+    // 4. Build and apply the children; prune the unwanted.
     obs.desired = Replicas::desired(&lm.spec, paused, obs.completed(&previous));
     let desired = build::deployments(lm, &ctx.defaults, obs.desired)?;
     let applied = apply::apply_children(&ctx.client, &ctx.deployments, &desired).await?;
@@ -195,7 +207,7 @@ pub async fn apply(lm: &LiveMatch, ctx: &Context) -> Result<Action, Error> {
     obs.producer = applied.first().map(apply::child_state);
     obs.consumer = applied.get(1).map(apply::child_state);
 
-    // 4. Status, Events, requeue.
+    // 5. Status, Events, requeue.
     let new = finish(ctx, lm, &obs).await?;
     Ok(match new.phase {
         Some(Phase::Completed | Phase::Paused) => Action::requeue(ctx.settings.requeue_idle),

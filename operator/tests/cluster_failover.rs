@@ -50,10 +50,7 @@ async fn standby_takes_over_when_the_leader_dies() -> anyhow::Result<()> {
     let cluster = Cluster::start().await?;
     let broker = Broker::start().await?;
     let redis = RedisServer::start().await?;
-    cluster.apply_yaml(&livematch_crd::crd_yaml()?).await?;
-    cluster
-        .kubectl_ok(&["wait", "--for=condition=established", "--timeout=30s", "crd/livematches.livematch.dev"])
-        .await?;
+    cluster.install_crds(&livematch_crd::crd_yaml()?).await?;
     let client = cluster.client().await;
     let replica = |identity: &str, ops: &str| -> anyhow::Result<Config> {
         Ok(Config::try_parse_from([

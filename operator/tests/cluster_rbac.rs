@@ -31,10 +31,7 @@ async fn operator_needs_only_its_rbac() -> anyhow::Result<()> {
     let mut cluster = Cluster::start().await?;
     let broker = Broker::start().await?;
     let redis = RedisServer::start().await?;
-    cluster.apply_yaml(&livematch_crd::crd_yaml()?).await?;
-    cluster
-        .kubectl_ok(&["wait", "--for=condition=established", "--timeout=30s", "crd/livematches.livematch.dev"])
-        .await?;
+    cluster.install_crds(&livematch_crd::crd_yaml()?).await?;
     cluster.start_controller_manager().await?;
     cluster.apply_file(RBAC).await.context("apply deploy/rbac.yaml")?;
     let kubeconfig = cluster.service_account_kubeconfig(SYSTEM, "livematch-operator").await?;

@@ -6,7 +6,6 @@
 //! There are no nodes, so no worker runs: the test plays the kubelet and
 //! the deployment controller by writing the child Deployments' status.
 
-use std::future::Future;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -22,6 +21,7 @@ use livematch_e2e::cluster::Cluster;
 use livematch_e2e::process::free_port;
 use livematch_e2e::redis::RedisServer;
 use livematch_e2e::stack::wait_http_ok;
+use livematch_e2e::wait::eventually as wait_for;
 use livematch_operator::config::{Config, FINALIZER};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -29,28 +29,6 @@ use tokio_util::sync::CancellationToken;
 const NS: &str = "default";
 /// Upper bound for anything the operator does asynchronously.
 const WAIT: Duration = Duration::from_secs(30);
-
-/// Poll `probe` every 200 ms until it returns `Some`, for at most `limit`.
-async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> anyhow::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = anyhow::Result<Option<T>>>,
-{
-    let deadline = tokio::time::Instant::now() + limit;
-    let mut last_error = None;
-    loop {
-        match probe().await {
-            Ok(Some(value)) => return Ok(value),
-            Ok(None) => {}
-            Err(e) => last_error = Some(e),
-        }
-        if tokio::time::Instant::now() >= deadline {
-            let why = last_error.map(|e| format!(": last error {e:#}")).unwrap_or_default();
-            bail!("timed out after {limit:?} waiting for {what}{why}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 fn live_match(name: &str, spec: serde_json::Value) -> anyhow::Result<LiveMatch> {
     let spec = serde_json::from_value(spec).context("spec")?;
@@ -140,10 +118,7 @@ async fn operator_runs_live_matches_on_a_real_api_server() -> anyhow::Result<()>
     let cluster = Cluster::start().await?;
     let mut broker = Broker::start().await?;
     let redis = RedisServer::start().await?;
-    cluster.apply_yaml(&livematch_crd::crd_yaml()?).await.context("apply the CRD")?;
-    cluster
-        .kubectl_ok(&["wait", "--for=condition=established", "--timeout=30s", "crd/livematches.livematch.dev"])
-        .await?;
+    cluster.install_crds(&livematch_crd::crd_yaml()?).await?;
     let client = cluster.client().await;
     let ops = format!("127.0.0.1:{}", free_port()?);
     let config = Config::try_parse_from([

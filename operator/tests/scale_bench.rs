@@ -85,10 +85,7 @@ async fn thousand_live_matches_become_ready() -> anyhow::Result<()> {
     let cluster = Cluster::start().await?;
     let broker = Broker::start().await?;
     let redis = RedisServer::start().await?;
-    cluster.apply_yaml(&livematch_crd::crd_yaml()?).await?;
-    cluster
-        .kubectl_ok(&["wait", "--for=condition=established", "--timeout=30s", "crd/livematches.livematch.dev"])
-        .await?;
+    cluster.install_crds(&livematch_crd::crd_yaml()?).await?;
     cluster.kubectl_ok(&["create", "namespace", NS]).await?;
     let client = cluster.client().await;
 

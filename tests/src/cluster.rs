@@ -34,6 +34,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, GetParams, ListParams};
 use tokio::io::AsyncWriteExt;
 
@@ -50,6 +51,8 @@ const APISERVER_TIMEOUT: Duration = Duration::from_secs(60);
 const CONTROLLER_MANAGER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a ServiceAccount's token Secret may take to appear.
 const SA_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a new CRD may take to be established.
+const CRD_TIMEOUT: Duration = Duration::from_secs(30);
 /// Fresh ports to try when another process took a chosen one meanwhile.
 const PORT_ATTEMPTS: usize = 3;
 /// The admin user in the token file, in group `system:masters`.
@@ -250,6 +253,34 @@ impl Cluster {
         checked(&args, self.kubectl_with_stdin(&args, Some(manifest)).await?)
     }
 
+    /// Apply CustomResourceDefinitions (YAML) and wait until the API server
+    /// reports every one of them `Established` (serving its resources).
+    ///
+    /// # Errors
+    /// kubectl failed, or a CRD was not established in time.
+    pub async fn install_crds(&self, manifest: &str) -> anyhow::Result<()> {
+        let applied = self.apply_yaml(manifest).await?;
+        let names: Vec<String> = applied
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter_map(|n| n.strip_prefix("customresourcedefinition.apiextensions.k8s.io/"))
+            .map(str::to_owned)
+            .collect();
+        if names.is_empty() {
+            bail!("no CustomResourceDefinition in the manifest (kubectl said: {applied})");
+        }
+        let crds: Api<CustomResourceDefinition> = Api::all(self.client().await);
+        for name in &names {
+            crate::wait::eventually(&format!("CRD {name} established"), CRD_TIMEOUT, async || {
+                let crd = crds.get(name).await?;
+                let conditions = crd.status.and_then(|s| s.conditions).unwrap_or_default();
+                Ok(conditions.iter().any(|c| c.type_ == "Established" && c.status == "True").then_some(()))
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Wait for ServiceAccount `namespace/name`'s token Secret and write a
     /// kubeconfig that authenticates with it (default namespace
     /// `namespace`), so a test can run the operator with exactly its RBAC.
@@ -261,16 +292,24 @@ impl Cluster {
         let Some(controller_manager) = &self.controller_manager else {
             bail!("start_controller_manager() first: its serviceaccount-token controller creates the token Secrets");
         };
-        let client = self.client().await;
-        let token = controller_manager
+        let accounts = self.service_accounts();
+        controller_manager
             .wait_ready(&format!("token Secret for ServiceAccount {namespace}/{name}"), SA_TOKEN_TIMEOUT, async || {
-                service_account_token(&client, namespace, name).await.ok().flatten()
+                accounts.kubeconfig(namespace, name).await.ok()
             })
-            .await?;
-        let path = self.dir.path().join(format!("sa-{namespace}-{name}.kubeconfig"));
-        let user = format!("system:serviceaccount:{namespace}:{name}");
-        kubeconfig::write(&path, &self.server, &self.ca_file, &user, &token, Some(namespace))?;
-        Ok(path)
+            .await
+    }
+
+    /// Writes kubeconfigs that act as a ServiceAccount (for the test
+    /// kubelet, which hands them to Pods as their mounted token).
+    #[must_use]
+    pub fn service_accounts(&self) -> ServiceAccounts {
+        ServiceAccounts {
+            server: self.server.clone(),
+            ca_file: self.ca_file.clone(),
+            dir: self.dir.path().to_path_buf(),
+            config: self.config.clone(),
+        }
     }
 
     /// The last log lines of every process (for failure messages).
@@ -296,6 +335,34 @@ impl Cluster {
             }
         }
         Ok(())
+    }
+}
+
+/// Kubeconfigs for ServiceAccounts of a [`Cluster`] (see
+/// [`Cluster::service_accounts`]).
+#[derive(Debug, Clone)]
+pub struct ServiceAccounts {
+    server: String,
+    ca_file: PathBuf,
+    dir: PathBuf,
+    config: kube::Config,
+}
+
+impl ServiceAccounts {
+    /// A kubeconfig authenticating with ServiceAccount `namespace/name`'s
+    /// token (default namespace `namespace`).
+    ///
+    /// # Errors
+    /// Its token Secret does not exist (yet), or the file cannot be written.
+    pub async fn kubeconfig(&self, namespace: &str, name: &str) -> anyhow::Result<PathBuf> {
+        let client = kube::Client::try_from(self.config.clone()).context("build admin kube client")?;
+        let Some(token) = service_account_token(&client, namespace, name).await? else {
+            bail!("no token Secret for ServiceAccount {namespace}/{name} yet");
+        };
+        let path = self.dir.join(format!("sa-{namespace}-{name}.kubeconfig"));
+        let user = format!("system:serviceaccount:{namespace}:{name}");
+        kubeconfig::write(&path, &self.server, &self.ca_file, &user, &token, Some(namespace))?;
+        Ok(path)
     }
 }
 

@@ -1,9 +1,20 @@
-//! Harness for end-to-end tests (being written).
+//! Harness for end-to-end tests: real processes on loopback.
+//!
+//! * [`broker`], [`redis`]: a Kafka-compatible broker (Tansu) and
+//!   `redis-server`, started per test on free ports.
+//! * [`process`]: the `livematch` binary run as a child process.
+//! * [`stack`]: broker + Redis + gateway, with producers and consumers.
+//! * [`viewer`]: a WebSocket viewer that applies deltas like the web app.
+//! * [`cluster`]: a real kube-apiserver + etcd + kube-controller-manager.
+//! * [`kubelet`]: runs that cluster's Pods as local processes.
+//! * [`wait`]: polling until a condition holds.
 
 pub mod broker;
 pub mod cluster;
 pub mod http;
+pub mod kubelet;
 pub mod process;
 pub mod redis;
 pub mod stack;
 pub mod viewer;
+pub mod wait;

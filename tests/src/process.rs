@@ -9,6 +9,8 @@ use anyhow::{Context, bail};
 
 /// Environment variable naming the `livematch` binary (set by `cargo xtask test`).
 pub const BIN_ENV: &str = "LIVEMATCH_BIN";
+/// Environment variable naming the `livematch-operator` binary.
+pub const OPERATOR_BIN_ENV: &str = "LIVEMATCH_OPERATOR_BIN";
 
 /// Path of the `livematch` binary: `$LIVEMATCH_BIN`, or `livematch` next to
 /// the test executable's `deps/` folder (the same target profile).
@@ -16,18 +18,31 @@ pub const BIN_ENV: &str = "LIVEMATCH_BIN";
 /// # Errors
 /// Neither exists: build it with `cargo build --bin livematch`.
 pub fn livematch_bin() -> anyhow::Result<PathBuf> {
-    if let Some(p) = std::env::var_os(BIN_ENV) {
+    binary("livematch", BIN_ENV)
+}
+
+/// Path of the `livematch-operator` binary: `$LIVEMATCH_OPERATOR_BIN`, or
+/// next to the test executable's `deps/` folder.
+///
+/// # Errors
+/// Neither exists: build it with `cargo build --bin livematch-operator`.
+pub fn operator_bin() -> anyhow::Result<PathBuf> {
+    binary("livematch-operator", OPERATOR_BIN_ENV)
+}
+
+fn binary(name: &str, env: &str) -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os(env) {
         let p = PathBuf::from(p);
         if p.is_file() {
             return Ok(p);
         }
-        bail!("{BIN_ENV}={} is not a file", p.display());
+        bail!("{env}={} is not a file", p.display());
     }
     let exe = std::env::current_exe().context("locate the test executable")?;
-    let candidate = exe.parent().and_then(|deps| deps.parent()).map(|profile| profile.join("livematch"));
+    let candidate = exe.parent().and_then(|deps| deps.parent()).map(|profile| profile.join(name));
     match candidate {
         Some(p) if p.is_file() => Ok(p),
-        _ => bail!("livematch binary not found: run `cargo build --bin livematch` or set {BIN_ENV}"),
+        _ => bail!("{name} binary not found: run `cargo build --bin {name}` or set {env}"),
     }
 }
 

@@ -50,11 +50,7 @@ async fn samples_and_invalid_examples_through_kubectl() -> anyhow::Result<()> {
 }
 
 async fn install_crd(cluster: &Cluster) -> anyhow::Result<()> {
-    cluster.apply_file(CRD).await?;
-    cluster
-        .kubectl_ok(&["wait", "--for", "condition=established", "crd/livematches.livematch.dev", "--timeout=30s"])
-        .await?;
-    Ok(())
+    cluster.install_crds(&std::fs::read_to_string(CRD)?).await
 }
 
 async fn apply_each_sample(cluster: &Cluster) -> anyhow::Result<()> {

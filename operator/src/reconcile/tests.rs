@@ -163,6 +163,7 @@ async fn steady_state_makes_no_writes() {
     let obs = Observation {
         generation: Some(1),
         invalid: None,
+        source: None,
         paused: false,
         topic: TopicState::Ready("livematch.default.m".into()),
         desired: Replicas { producer: 1, consumer: 2 },
@@ -196,6 +197,7 @@ async fn a_new_summary_is_the_only_write() {
         let obs = Observation {
             generation: Some(1),
             invalid: None,
+            source: None,
             paused: false,
             topic: TopicState::Ready("livematch.default.m".into()),
             desired: Replicas { producer: 1, consumer: 2 },

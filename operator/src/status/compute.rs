@@ -53,6 +53,9 @@ pub struct Observation<'a> {
     pub generation: Option<i64>,
     /// The spec's problems, joined ([`livematch_crd::describe`]); `None` when valid.
     pub invalid: Option<String>,
+    /// What is wrong with the replay source (a missing ConfigMap or key);
+    /// `None` when it is fine or was not checked.
+    pub source: Option<String>,
     /// Paused by the spec or the annotation.
     pub paused: bool,
     /// The topic.
@@ -216,6 +219,13 @@ fn conditions(phase: Phase, obs: &Observation<'_>, now: &str) -> [Condition; 4] 
             (Condition::new(ct::READY, true, reason::WORKERS_READY, message, now), progressing)
         }
     };
+    let (ready_c, progressing) = match (&obs.source, phase) {
+        (Some(problem), Phase::Pending | Phase::Starting) => (
+            Condition::new(ct::READY, false, reason::SOURCE_UNAVAILABLE, problem.clone(), now),
+            Condition::new(ct::PROGRESSING, false, reason::SOURCE_UNAVAILABLE, problem.clone(), now),
+        ),
+        _ => (ready_c, progressing),
+    };
     [ready_c, progressing, degraded, paused]
 }
 
@@ -235,6 +245,9 @@ fn failure(obs: &Observation<'_>) -> (&'static str, String) {
 fn degraded(obs: &Observation<'_>, now: &str) -> Condition {
     if let Some(problems) = &obs.invalid {
         return Condition::new(ct::DEGRADED, true, reason::INVALID_SPEC, problems.clone(), now);
+    }
+    if let Some(problem) = &obs.source {
+        return Condition::new(ct::DEGRADED, true, reason::SOURCE_UNAVAILABLE, problem.clone(), now);
     }
     if let TopicState::Failed { message, failures } = &obs.topic {
         let message = format!("topic failed {failures} time(s) in a row, retrying with backoff: {message}");

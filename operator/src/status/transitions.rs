@@ -16,6 +16,11 @@ pub fn notices(old: &LiveMatchStatus, new: &LiveMatchStatus) -> Vec<Notice> {
     {
         out.push(Notice::new(Reason::Invalid, invalid));
     }
+    if let Some(problem) = degraded_message(new, reason::SOURCE_UNAVAILABLE)
+        && degraded_message(old, reason::SOURCE_UNAVAILABLE) != Some(problem)
+    {
+        out.push(Notice::new(Reason::SourceUnavailable, problem));
+    }
     if old.topic.is_none()
         && let Some(topic) = &new.topic
     {
@@ -43,9 +48,14 @@ pub fn notices(old: &LiveMatchStatus, new: &LiveMatchStatus) -> Vec<Notice> {
 }
 
 fn invalid_message(status: &LiveMatchStatus) -> Option<&str> {
+    degraded_message(status, reason::INVALID_SPEC)
+}
+
+/// The Degraded condition's message, when it is true for `why`.
+fn degraded_message<'s>(status: &'s LiveMatchStatus, why: &str) -> Option<&'s str> {
     status
         .condition(condition_type::DEGRADED)
-        .filter(|c| c.reason == reason::INVALID_SPEC && status.is_true(condition_type::DEGRADED))
+        .filter(|c| c.reason == why && status.is_true(condition_type::DEGRADED))
         .map(|c| c.message.as_str())
 }
 

@@ -10,6 +10,7 @@ fn obs() -> Observation<'static> {
     Observation {
         generation: Some(1),
         invalid: None,
+        source: None,
         paused: false,
         topic: TopicState::Ready("livematch.default.m".into()),
         desired: Replicas { producer: 1, consumer: 2 },
