@@ -7,6 +7,8 @@
 //! * [`viewer`]: a WebSocket viewer that applies deltas like the web app.
 //! * [`cluster`]: a real kube-apiserver + etcd + kube-controller-manager.
 //! * [`kubelet`]: runs that cluster's Pods as local processes.
+//! * [`system`]: all of it on a test cluster, every Deployment running.
+//! * [`topic`]: a match's topic and the fold of it (the reference state).
 //! * [`wait`]: polling until a condition holds.
 
 pub mod broker;
@@ -17,4 +19,6 @@ pub mod process;
 pub mod redis;
 pub mod stack;
 pub mod viewer;
+pub mod system;
+pub mod topic;
 pub mod wait;

@@ -23,15 +23,13 @@ use anyhow::{Context, bail};
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::Api;
 use livematch_crd::{ConditionStatus, LiveMatch, Phase, condition_type, reason};
-use livematch_e2e::cluster::Cluster;
 use livematch_e2e::http::get_json;
-use livematch_e2e::kubelet::launch::Programs;
-use livematch_e2e::kubelet::{Kubelet, PodView};
-use livematch_e2e::process::{livematch_bin, operator_bin};
-use livematch_e2e::stack::{Stack, cricsheet};
+use livematch_e2e::kubelet::PodView;
+use livematch_e2e::stack::cricsheet;
+use livematch_e2e::system::System;
+use livematch_e2e::topic;
 use livematch_e2e::viewer::{Viewer, check_contiguous};
 use livematch_e2e::wait::eventually;
-use livematch_sports::{Envelope, MatchState};
 use livematch_workers::bus::kafka::{KafkaBus, KafkaConfig};
 use livematch_workers::bus::{EventBus, topic_for};
 
@@ -39,6 +37,8 @@ const OPERATOR_NS: &str = "livematch-system";
 const NS: &str = "default";
 const NAME: &str = "kkr-rcb";
 const MATCH_ID: &str = "default.kkr-rcb";
+/// The match's Redis keys.
+const KEYS: &str = "*kkr-rcb*";
 /// A real match: KKR 222/3 beat RCB 82 all out (IPL 2008, the first match).
 const RECORDING: &str = "335982.json";
 /// Anything the cluster does asynchronously (pod start, reconcile).
@@ -81,7 +81,7 @@ spec:
     )
 }
 
-fn live_match(name: &str, config_map: &str, replicas: u32) -> String {
+fn manifest(name: &str, config_map: &str, replicas: u32) -> String {
     format!(
         r#"
 apiVersion: livematch.dev/v1alpha1
@@ -102,114 +102,55 @@ spec:
     )
 }
 
-/// Every envelope of the match as the topic holds it, in order.
-async fn topic_events(brokers: &str) -> anyhow::Result<Vec<Envelope>> {
-    let bus = KafkaBus::new(KafkaConfig::new(brokers.to_owned()))?;
-    let records = bus.read_all(&topic_for(MATCH_ID), Duration::from_secs(1)).await?;
-    Ok(records.iter().filter_map(|r| r.payload.as_deref()).filter_map(|p| Envelope::from_slice(p).ok()).collect())
-}
-
-fn fold(events: &[Envelope]) -> anyhow::Result<MatchState> {
-    let first = events.first().context("topic is empty")?;
-    let mut state = MatchState::new(MATCH_ID, first.event.sport());
-    for env in events {
-        state.apply(env).with_context(|| format!("fold seq {}", env.seq))?;
-    }
-    Ok(state)
-}
-
-fn ready_pods(pods: &[PodView], want: usize) -> Option<Vec<PodView>> {
-    (pods.len() == want && pods.iter().all(PodView::ready)).then(|| pods.to_vec())
-}
-
-struct World {
-    cluster: Cluster,
-    stack: Stack,
-    kubelet: Kubelet,
-    gateway: String,
-}
-
-impl World {
-    async fn start() -> anyhow::Result<World> {
-        let mut cluster = Cluster::start().await?;
-        cluster.install_crds(&livematch_crd::crd_yaml()?).await?;
-        cluster.start_controller_manager().await?;
-        let mut stack = Stack::start().await?;
-        let gateway = stack.start_gateway().await?;
-        let programs = Programs {
-            binaries: [("livematch".to_owned(), livematch_bin()?), ("livematch-operator".to_owned(), operator_bin()?)]
-                .into(),
-            entrypoint: vec!["livematch".to_owned()],
-        };
-        let kubelet = Kubelet::start(cluster.client().await, programs, Some(cluster.service_accounts()))?;
-        Ok(World { cluster, stack, kubelet, gateway })
-    }
-
-    async fn pods(&self, prefix: &str, want: usize) -> anyhow::Result<Vec<PodView>> {
-        let what = format!("{want} ready pod(s) {prefix}*");
-        eventually(&what, WAIT, async || Ok(ready_pods(&self.kubelet.pods_named(NS, prefix), want)))
-            .await
-            .with_context(|| self.kubelet.all_logs())
-    }
-
-    async fn live_match(&self) -> anyhow::Result<LiveMatch> {
-        let api: Api<LiveMatch> = Api::namespaced(self.cluster.client().await, NS);
-        Ok(api.get(NAME).await?)
-    }
-
-    /// How many Redis keys name the match.
-    async fn redis_keys(&self) -> anyhow::Result<u64> {
-        let count = "return #redis.call('KEYS', ARGV[1])";
-        let reply = self.stack.redis.raw_command(&["EVAL", count, "0", "*kkr-rcb*"]).await?;
-        reply.strip_prefix(':').and_then(|n| n.trim().parse().ok()).with_context(|| format!("EVAL replied {reply}"))
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_apply_brings_a_real_match_to_viewers() -> anyhow::Result<()> {
-    let w = World::start().await?;
-    let result = lifecycle(&w).await;
-    if result.is_err() {
-        eprintln!("{}\n{}", w.kubelet.all_logs(), w.cluster.logs());
-    }
-    w.kubelet.shutdown().await;
+    let mut system = System::start(&livematch_crd::crd_yaml()?).await?;
+    let gateway = system.stack.start_gateway().await?;
+    let result = lifecycle(&system, &gateway).await;
+    system.shutdown(result.is_err()).await;
     result
 }
 
-async fn lifecycle(w: &World) -> anyhow::Result<()> {
+async fn pods(w: &System, prefix: &str, want: usize) -> anyhow::Result<Vec<PodView>> {
+    w.ready_pods(NS, prefix, want, WAIT).await
+}
+
+async fn live_match(w: &System, name: &str) -> anyhow::Result<LiveMatch> {
+    let api: Api<LiveMatch> = Api::namespaced(w.cluster.client().await, NS);
+    Ok(api.get(name).await?)
+}
+
+async fn lifecycle(w: &System, gateway: &str) -> anyhow::Result<()> {
     // 1. The operator, as its Deployment with its own RBAC.
     w.cluster.apply_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../operator/deploy/rbac.yaml")).await?;
     w.cluster.apply_yaml(&operator_deployment(&w.stack.broker.brokers(), &w.stack.redis.url())).await?;
-    eventually("the operator pod ready", WAIT, async || {
-        Ok(ready_pods(&w.kubelet.pods_named(OPERATOR_NS, "livematch-operator-"), 1))
-    })
-    .await?;
+    w.ready_pods(OPERATOR_NS, "livematch-operator-", 1, WAIT).await?;
 
     // 2. A viewer waits for the match before it exists.
-    let mut viewer = Viewer::connect(&w.gateway).await?;
+    let mut viewer = Viewer::connect(gateway).await?;
     viewer.subscribe(MATCH_ID, None).await?;
     let recording = cricsheet(RECORDING);
     let from_file = format!("--from-file=match.json={}", recording.display());
     w.cluster.kubectl_ok(&["create", "configmap", "ipl-2008-opener", &from_file]).await?;
-    w.cluster.apply_yaml(&live_match(NAME, "ipl-2008-opener", 1)).await?;
+    w.cluster.apply_yaml(&manifest(NAME, "ipl-2008-opener", 1)).await?;
 
     // 3. Producer and consumer run; the viewer sees the whole match.
-    w.pods(&format!("{NAME}-producer-"), 1).await?;
-    w.pods(&format!("{NAME}-consumer-"), 1).await?;
+    pods(w, &format!("{NAME}-producer-"), 1).await?;
+    pods(w, &format!("{NAME}-consumer-"), 1).await?;
     let finished = |v: &Viewer| {
         v.matches.get(MATCH_ID).and_then(|m| m.snapshot.as_ref()).is_some_and(|s| s["status"] == "completed")
     };
     viewer.until(LONG, finished).await.with_context(|| w.kubelet.all_logs())?;
-    let events = topic_events(&w.stack.broker.brokers()).await?;
-    let expected = fold(&events)?;
+    let events = topic::events(&w.stack.broker.brokers(), MATCH_ID).await?;
+    let expected = topic::fold(MATCH_ID, &events)?;
     let seen = &viewer.matches[MATCH_ID];
     check_contiguous(&seen.received, 1, expected.seq)?;
     assert_eq!(seen.snapshot.as_ref(), Some(&expected.snapshot()), "the viewer's state is the fold of the topic");
-    let rest = get_json(&w.gateway, &format!("/api/matches/{MATCH_ID}")).await?;
+    let rest = get_json(gateway, &format!("/api/matches/{MATCH_ID}")).await?;
     assert_eq!((rest["innings"][0]["runs"].clone(), rest["innings"][1]["runs"].clone()), (222.into(), 82.into()));
 
     let lm = eventually("LiveMatch Completed", WAIT, async || {
-        let lm = w.live_match().await?;
+        let lm = live_match(w, NAME).await?;
         Ok(lm.status.as_ref().is_some_and(|s| s.phase == Some(Phase::Completed)).then_some(lm))
     })
     .await?;
@@ -218,14 +159,11 @@ async fn lifecycle(w: &World) -> anyhow::Result<()> {
     let table = w.cluster.kubectl_ok(&["get", "lm", NAME]).await?;
     assert!(table.contains("Completed") && table.contains(&expected.summary()), "kubectl get lm:\n{table}");
     // A completed match needs no producer: its pod is stopped.
-    eventually("the producer pod gone", WAIT, async || {
-        Ok(w.kubelet.pods_named(NS, &format!("{NAME}-producer-")).is_empty().then_some(()))
-    })
-    .await?;
+    w.no_pods(NS, &format!("{NAME}-producer-"), WAIT).await?;
 
     // 4. Scale to three consumers; one is killed and comes back.
     w.cluster.kubectl_ok(&["scale", "lm", NAME, "--replicas=3"]).await?;
-    let consumers = w.pods(&format!("{NAME}-consumer-"), 3).await?;
+    let consumers = pods(w, &format!("{NAME}-consumer-"), 3).await?;
     let deployments: Api<Deployment> = Api::namespaced(w.cluster.client().await, NS);
     eventually("consumer Deployment 3/3 ready", WAIT, async || {
         let d = deployments.get(&format!("{NAME}-consumer")).await?;
@@ -241,24 +179,21 @@ async fn lifecycle(w: &World) -> anyhow::Result<()> {
     })
     .await?;
     let lm = eventually("status 3/3 consumers", WAIT, async || {
-        let lm = w.live_match().await?;
+        let lm = live_match(w, NAME).await?;
         Ok(lm.status.as_ref().is_some_and(|s| s.ready.as_deref() == Some("3/3")).then_some(lm))
     })
     .await?;
     assert_eq!(lm.status.and_then(|s| s.phase), Some(Phase::Completed));
     // The restarted consumer rebuilt nothing wrong: the snapshot is unchanged.
-    let after = get_json(&w.gateway, &format!("/api/matches/{MATCH_ID}")).await?;
+    let after = get_json(gateway, &format!("/api/matches/{MATCH_ID}")).await?;
     assert_eq!(after, expected.snapshot());
 
     // 5. Delete: workers stop, topic and keys go.
-    let keys = w.redis_keys().await?;
+    let keys = w.redis_key_count(KEYS).await?;
     assert!(keys >= 3, "state, snapshot and log exist before the delete: {keys} keys");
     w.cluster.kubectl_ok(&["delete", "lm", NAME, "--wait=true", "--timeout=60s"]).await?;
-    eventually("every worker pod of the match stopped", WAIT, async || {
-        Ok(w.kubelet.pods_named(NS, &format!("{NAME}-")).is_empty().then_some(()))
-    })
-    .await?;
-    assert_eq!(w.redis_keys().await?, 0, "Redis keys left after delete");
+    w.no_pods(NS, &format!("{NAME}-"), WAIT).await?;
+    assert_eq!(w.redis_key_count(KEYS).await?, 0, "Redis keys left after delete");
     let admin = KafkaBus::new(KafkaConfig::new(w.stack.broker.brokers()))?;
     let left = admin.read_all(&topic_for(MATCH_ID), Duration::from_millis(500)).await;
     if let Ok(records) = &left
@@ -268,10 +203,9 @@ async fn lifecycle(w: &World) -> anyhow::Result<()> {
     }
 
     // A match whose recording is missing: the LiveMatch says what is wrong.
-    w.cluster.apply_yaml(&live_match("no-recording", "does-not-exist", 1)).await?;
+    w.cluster.apply_yaml(&manifest("no-recording", "does-not-exist", 1)).await?;
     let lm = eventually("a condition naming the missing ConfigMap", WAIT, async || {
-        let api: Api<LiveMatch> = Api::namespaced(w.cluster.client().await, NS);
-        let lm = api.get("no-recording").await?;
+        let lm = live_match(w, "no-recording").await?;
         let says = lm.status.as_ref().is_some_and(|s| {
             s.conditions.iter().any(|c| {
                 c.type_ == condition_type::DEGRADED

@@ -6,8 +6,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use livematch_e2e::http::get_json;
 use livematch_e2e::stack::{Stack, cricsheet};
+use livematch_e2e::topic;
 use livematch_e2e::viewer::{Viewer, check_contiguous};
-use livematch_sports::{Envelope, MatchState};
+use livematch_sports::Envelope;
 use livematch_workers::bus::kafka::{KafkaBus, KafkaConfig};
 use livematch_workers::bus::{EventBus, topic_for};
 use serde_json::Value;
@@ -16,24 +17,12 @@ const LONG: Duration = Duration::from_secs(90);
 
 /// Every envelope of a match as the topic holds it, in order.
 async fn topic_events(stack: &Stack, match_id: &str) -> anyhow::Result<Vec<Envelope>> {
-    let bus = KafkaBus::new(KafkaConfig::new(stack.broker.brokers()))?;
-    let records = bus.read_all(&topic_for(match_id), Duration::from_secs(1)).await?;
-    Ok(records
-        .iter()
-        .filter_map(|r| r.payload.as_deref())
-        .filter_map(|p| Envelope::from_slice(p).ok())
-        .filter(|e| e.match_id == match_id)
-        .collect())
+    topic::events(&stack.broker.brokers(), match_id).await
 }
 
 /// The snapshot an uninterrupted fold of the topic's events gives.
 fn fold(match_id: &str, events: &[Envelope]) -> anyhow::Result<Value> {
-    let first = events.first().context("topic is empty")?;
-    let mut state = MatchState::new(match_id, first.event.sport());
-    for env in events {
-        state.apply(env).with_context(|| format!("fold seq {}", env.seq))?;
-    }
-    Ok(state.snapshot())
+    Ok(topic::fold(match_id, events)?.snapshot())
 }
 
 async fn connect_viewer(addr: &str) -> anyhow::Result<Viewer> {

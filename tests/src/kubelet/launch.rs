@@ -8,7 +8,8 @@
 //! value that binds it (`0.0.0.0:9090`, `:9090`, `--x=127.0.0.1:9090`) is
 //! rewritten to `127.0.0.1:HOST_PORT`. Volume mount paths that appear at the
 //! start of an argument or value (`/replay/match.json`) are rewritten to the
-//! pod's directory, where the volume's files are written.
+//! pod's directory, where the volume's files are written; so are paths of
+//! the image's own files ([`Programs::image_paths`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -56,6 +57,9 @@ pub struct Programs {
     pub binaries: BTreeMap<String, PathBuf>,
     /// The image's entrypoint, for containers that set only `args`.
     pub entrypoint: Vec<String>,
+    /// Paths inside the image (`/usr/share/livematch/public`) → local
+    /// paths, rewritten in arguments and environment values like mounts.
+    pub image_paths: BTreeMap<String, PathBuf>,
 }
 
 /// An HTTP or TCP probe against a host port.
@@ -223,8 +227,9 @@ fn container(
         let host = m.sub_path.as_deref().filter(|s| !s.is_empty()).map_or_else(|| dir.clone(), |s| dir.join(s));
         mounts.push((m.mount_path.trim_end_matches('/').to_owned(), host));
     }
-    // Longest mount path first, so `/a/b` wins over `/a`.
+    // Longest mount path first, so `/a/b` wins over `/a`; then the image's own files.
     mounts.sort_by_key(|m| std::cmp::Reverse(m.0.len()));
+    mounts.extend(programs.image_paths.iter().map(|(inside, local)| (inside.trim_end_matches('/').to_owned(), local.clone())));
     let rewrite = |value: &str| rewrite_ports(&rewrite_paths(value, &mounts), ports);
 
     let env = environment(pod, c, sources)?;

@@ -10,6 +10,7 @@ fn programs() -> Programs {
     Programs {
         binaries: BTreeMap::from([("livematch".to_owned(), PathBuf::from("/bin/livematch"))]),
         entrypoint: vec!["/usr/local/bin/livematch".to_owned()],
+        image_paths: BTreeMap::from([("/usr/share/livematch/public".to_owned(), PathBuf::from("/repo/public"))]),
     }
 }
 
@@ -116,11 +117,12 @@ fn unknown_programs_and_probe_ports_are_refused() {
 
 #[test]
 fn containers_without_a_command_run_the_image_entrypoint() {
-    let p = pod(json!({"containers": [{"name": "gw", "args": ["gateway", "--listen", ":8080"],
+    let p = pod(json!({"containers": [{"name": "gw",
+        "args": ["gateway", "--listen", ":8080", "--public-dir=/usr/share/livematch/public/"],
         "ports": [{"containerPort": 8080}]}]}));
     let plan = plan(&p, &programs(), &Sources::default(), Path::new("/p"), ports_from(7)).expect("plan");
     assert_eq!(plan.containers[0].program, PathBuf::from("/bin/livematch"));
-    assert_eq!(plan.containers[0].args, ["gateway", "--listen", "127.0.0.1:8"]);
+    assert_eq!(plan.containers[0].args, ["gateway", "--listen", "127.0.0.1:8", "--public-dir=/repo/public/"]);
 }
 
 #[test]
