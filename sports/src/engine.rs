@@ -7,9 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cricket;
 use crate::envelope::{Envelope, Event, Sport};
 use crate::patch::PatchOp;
+use crate::sport::{RuleViolation, Rules};
+use crate::{basketball, cricket, football, tennis};
 
 /// Where a match is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -50,8 +51,10 @@ pub enum ApplyError {
     Duplicate { seq: u64, applied: u64 },
     #[error("gap before event seq {got}: expected seq {expected}")]
     Gap { expected: u64, got: u64 },
-    #[error("event seq {seq} breaks the laws of cricket: {source}")]
-    Cricket { seq: u64, source: cricket::RuleError },
+    /// The sport's rules rejected the event (`kind` is the rule error's
+    /// own metric label, e.g. `"finished"`).
+    #[error("event seq {seq} breaks the laws of {sport}: {message}")]
+    Rule { seq: u64, sport: Sport, kind: &'static str, message: String },
 }
 
 impl ApplyError {
@@ -63,7 +66,7 @@ impl ApplyError {
             ApplyError::WrongSport { .. } => "wrong_sport",
             ApplyError::Duplicate { .. } => "duplicate",
             ApplyError::Gap { .. } => "gap",
-            ApplyError::Cricket { .. } => "rule",
+            ApplyError::Rule { .. } => "rule",
         }
     }
 }
@@ -73,6 +76,31 @@ impl ApplyError {
 #[serde(tag = "sport", rename_all = "lowercase")]
 pub enum SportState {
     Cricket(cricket::State),
+    Football(football::State),
+    Basketball(basketball::State),
+    Tennis(tennis::State),
+}
+
+/// Run `$body` with `$s` bound to the sport's state, whatever the sport.
+macro_rules! with_state {
+    ($state:expr, $s:ident => $body:expr) => {
+        match $state {
+            SportState::Cricket($s) => $body,
+            SportState::Football($s) => $body,
+            SportState::Basketball($s) => $body,
+            SportState::Tennis($s) => $body,
+        }
+    };
+}
+
+/// Fold one event with a sport's rules, wrapping its error.
+fn fold<R: Rules>(state: &mut R, ev: &R::Event, seq: u64, ts: i64) -> Result<Vec<PatchOp>, ApplyError> {
+    state.apply(ev, seq, ts).map_err(|e| ApplyError::Rule {
+        seq,
+        sport: R::SPORT,
+        kind: e.metric_label(),
+        message: e.to_string(),
+    })
 }
 
 /// The full state of one match: everything needed to continue folding.
@@ -92,6 +120,9 @@ impl MatchState {
     pub fn new(match_id: impl Into<String>, sport: Sport) -> Self {
         let state = match sport {
             Sport::Cricket => SportState::Cricket(cricket::State::default()),
+            Sport::Football => SportState::Football(football::State::default()),
+            Sport::Basketball => SportState::Basketball(basketball::State::default()),
+            Sport::Tennis => SportState::Tennis(tennis::State::default()),
         };
         MatchState { match_id: match_id.into(), seq: 0, updated: 0, state }
     }
@@ -100,6 +131,9 @@ impl MatchState {
     pub fn sport(&self) -> Sport {
         match self.state {
             SportState::Cricket(_) => Sport::Cricket,
+            SportState::Football(_) => Sport::Football,
+            SportState::Basketball(_) => Sport::Basketball,
+            SportState::Tennis(_) => Sport::Tennis,
         }
     }
 
@@ -122,8 +156,15 @@ impl MatchState {
             return Err(ApplyError::Gap { expected: self.seq + 1, got: env.seq });
         }
         let mut patch = match (&mut self.state, &env.event) {
-            (SportState::Cricket(state), Event::Cricket(ev)) => {
-                state.apply(ev, env.seq, env.ts).map_err(|source| ApplyError::Cricket { seq: env.seq, source })?
+            (SportState::Cricket(s), Event::Cricket(ev)) => fold(s, ev, env.seq, env.ts)?,
+            (SportState::Football(s), Event::Football(ev)) => fold(s, ev, env.seq, env.ts)?,
+            (SportState::Basketball(s), Event::Basketball(ev)) => fold(s, ev, env.seq, env.ts)?,
+            (SportState::Tennis(s), Event::Tennis(ev)) => fold(s, ev, env.seq, env.ts)?,
+            _ => {
+                return Err(ApplyError::WrongSport {
+                    expected: self.sport().as_str(),
+                    got: env.event.sport().as_str(),
+                });
             }
         };
         let first = self.seq == 0;
@@ -152,9 +193,7 @@ impl MatchState {
     /// `summary` plus the sport's own fields.
     #[must_use]
     pub fn snapshot(&self) -> serde_json::Value {
-        let mut v = match &self.state {
-            SportState::Cricket(s) => s.snapshot(),
-        };
+        let mut v = with_state!(&self.state, s => Rules::snapshot(s));
         if let serde_json::Value::Object(map) = &mut v {
             map.insert("id".into(), self.match_id.clone().into());
             map.insert("sport".into(), self.sport().as_str().into());
@@ -165,27 +204,28 @@ impl MatchState {
     }
 
     /// One line for the lobby and `kubectl get lm`, e.g.
-    /// `RR 130/9 (20) · GT 133/3 (18.1)`.
+    /// `RR 130/9 (20) · GT 133/3 (18.1)`, `ARS 2–1 CHE 67'`,
+    /// `LAL 98–95 BOS Q4 2:31`, `Alcaraz* 6-4 3-6 5-4 Sinner 30-15`.
     #[must_use]
     pub fn summary(&self) -> String {
-        match &self.state {
-            SportState::Cricket(s) => s.summary(),
-        }
+        with_state!(&self.state, s => Rules::summary(s))
     }
 
     #[must_use]
     pub fn status(&self) -> Status {
-        match &self.state {
-            SportState::Cricket(s) => s.status(),
-        }
+        with_state!(&self.state, s => Rules::status(s))
+    }
+
+    /// The commentary line of the latest event applied (None before any).
+    #[must_use]
+    pub fn commentary(&self) -> Option<String> {
+        with_state!(&self.state, s => Rules::commentary(s))
     }
 
     /// The lobby's entry for this match.
     #[must_use]
     pub fn lobby_entry(&self) -> LobbyEntry {
-        let (teams, result) = match &self.state {
-            SportState::Cricket(s) => (s.teams(), s.result_text()),
-        };
+        let (teams, result) = with_state!(&self.state, s => (Rules::teams(s), Rules::result_text(s)));
         LobbyEntry {
             id: self.match_id.clone(),
             sport: self.sport(),

@@ -7,10 +7,16 @@
 //! {"v":1,"match_id":"ind-pak","seq":42,"ts":1732540000000,
 //!  "sport":"cricket","event":{"type":"delivery", ...}}
 //! ```
+//!
+//! `sport` is `cricket`, `football`, `basketball` or `tennis`; `event` is
+//! that sport's event, tagged by `type` (see each sport's `event` module).
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cricket;
+use crate::sport::Rules;
+use crate::{basketball, cricket, football, tennis};
 
 /// Version of the event schema written by this build. Readers accept
 /// versions up to and including this one and reject newer ones.
@@ -21,14 +27,44 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[serde(rename_all = "lowercase")]
 pub enum Sport {
     Cricket,
+    Football,
+    Basketball,
+    Tennis,
 }
 
 impl Sport {
+    /// Every sport.
+    pub const ALL: [Sport; 4] = [Sport::Cricket, Sport::Football, Sport::Basketball, Sport::Tennis];
+
+    /// The name used on the wire, in manifests and in metrics.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Sport::Cricket => "cricket",
+            Sport::Football => "football",
+            Sport::Basketball => "basketball",
+            Sport::Tennis => "tennis",
         }
+    }
+}
+
+impl std::fmt::Display for Sport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not a known sport.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown sport {0:?} (known: cricket, football, basketball, tennis)")]
+pub struct UnknownSport(pub String);
+
+impl std::str::FromStr for Sport {
+    type Err = UnknownSport;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim().to_ascii_lowercase();
+        Sport::ALL.into_iter().find(|x| x.as_str() == s).ok_or(UnknownSport(s))
     }
 }
 
@@ -53,6 +89,9 @@ pub struct Envelope {
 #[serde(tag = "sport", content = "event", rename_all = "lowercase")]
 pub enum Event {
     Cricket(cricket::Event),
+    Football(football::Event),
+    Basketball(basketball::Event),
+    Tennis(tennis::Event),
 }
 
 impl Event {
@@ -60,6 +99,50 @@ impl Event {
     pub fn sport(&self) -> Sport {
         match self {
             Event::Cricket(_) => Sport::Cricket,
+            Event::Football(_) => Sport::Football,
+            Event::Basketball(_) => Sport::Basketball,
+            Event::Tennis(_) => Sport::Tennis,
+        }
+    }
+
+    /// The `type` tag of the payload (`"delivery"`, `"goal"`, `"point"` …).
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Cricket(e) => <cricket::State as Rules>::event_kind(e),
+            Event::Football(e) => <football::State as Rules>::event_kind(e),
+            Event::Basketball(e) => <basketball::State as Rules>::event_kind(e),
+            Event::Tennis(e) => <tennis::State as Rules>::event_kind(e),
+        }
+    }
+
+    /// The payload alone, as JSON (what goes under `"event"` on the wire).
+    #[must_use]
+    pub fn payload_json(&self) -> serde_json::Value {
+        let v = match self {
+            Event::Cricket(e) => serde_json::to_value(e),
+            Event::Football(e) => serde_json::to_value(e),
+            Event::Basketball(e) => serde_json::to_value(e),
+            Event::Tennis(e) => serde_json::to_value(e),
+        };
+        // Plain data with string keys always serializes.
+        v.unwrap_or_default()
+    }
+
+    /// Real-life time between `prev` (None: this is the first event) and
+    /// this event, for pacing a replay or simulation. An event of another
+    /// sport as `prev` counts as none.
+    #[must_use]
+    pub fn nominal_gap(&self, prev: Option<&Event>) -> Duration {
+        match (self, prev) {
+            (Event::Cricket(e), Some(Event::Cricket(p))) => cricket::State::nominal_gap(Some(p), e),
+            (Event::Cricket(e), _) => cricket::State::nominal_gap(None, e),
+            (Event::Football(e), Some(Event::Football(p))) => football::State::nominal_gap(Some(p), e),
+            (Event::Football(e), _) => football::State::nominal_gap(None, e),
+            (Event::Basketball(e), Some(Event::Basketball(p))) => basketball::State::nominal_gap(Some(p), e),
+            (Event::Basketball(e), _) => basketball::State::nominal_gap(None, e),
+            (Event::Tennis(e), Some(Event::Tennis(p))) => tennis::State::nominal_gap(Some(p), e),
+            (Event::Tennis(e), _) => tennis::State::nominal_gap(None, e),
         }
     }
 }

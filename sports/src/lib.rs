@@ -4,13 +4,25 @@
 //!   (match id, sequence number, timestamp, schema version).
 //! * [`patch`]: the JSON Patch subset used for deltas sent to viewers.
 //! * [`engine`]: the sport-neutral match state that folds envelopes.
+//! * [`sport`]: the sport-neutral interface ([`Rules`]) each sport implements.
 //! * [`cricket`]: the laws of cricket, scorecards, simulator and Cricsheet replay.
+//! * [`football`], [`basketball`], [`tennis`]: their laws, views and simulators.
+//! * [`sim`]: one entry point to simulate a match of any sport ([`Format`]).
 
+pub mod basketball;
 pub mod cricket;
+mod delta;
 pub mod engine;
 pub mod envelope;
+pub mod football;
+mod format;
 pub mod patch;
+pub mod sim;
+pub mod sport;
+pub mod tennis;
 
 pub use engine::{Applied, ApplyError, MatchState, Status};
-pub use envelope::{Envelope, EnvelopeError, Event, SCHEMA_VERSION, Sport};
+pub use envelope::{Envelope, EnvelopeError, Event, SCHEMA_VERSION, Sport, UnknownSport};
+pub use format::{Format, UnknownFormat};
 pub use patch::PatchOp;
+pub use sport::{RuleViolation, Rules};

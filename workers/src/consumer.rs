@@ -226,7 +226,7 @@ impl Folder {
                     f.applied += 1;
                     f.last_ts = env.ts;
                 }
-                Err(e @ (ApplyError::Cricket { .. } | ApplyError::WrongSport { .. })) => {
+                Err(e @ (ApplyError::Rule { .. } | ApplyError::WrongSport { .. })) => {
                     warn!(seq = env.seq, error = %e, "event parked");
                     metrics.skip(e.metric_label());
                     f.state.skip(env.seq);

@@ -318,6 +318,9 @@ pub fn event_frame(env: &Envelope, patch: &[PatchOp]) -> String {
     let _ = write!(out, r#","seq":{},"ts":{},"sport":"{}","event":"#, env.seq, env.ts, env.event.sport().as_str());
     match &env.event {
         Event::Cricket(event) => push_json(&mut out, event),
+        Event::Football(event) => push_json(&mut out, event),
+        Event::Basketball(event) => push_json(&mut out, event),
+        Event::Tennis(event) => push_json(&mut out, event),
     }
     out.push_str(r#","patch":"#);
     push_json(&mut out, patch);

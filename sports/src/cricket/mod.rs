@@ -11,6 +11,7 @@ pub mod event;
 mod rules;
 mod scorecard;
 pub mod sim;
+mod sport;
 mod state;
 mod text;
 mod view;
