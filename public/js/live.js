@@ -419,13 +419,17 @@ export class LiveClient {
   applyEvent(id, f) {
     const seq = Number(f.seq);
     const snap = this.snapshots[id];
-    if (snap == null) {
+    const ops = Array.isArray(f.patch) ? f.patch : [];
+    // A match's first event replaces the whole document (its patch starts
+    // at the root), so a viewer who opened the match before it started
+    // needs no second snapshot. Any other event needs a document to patch.
+    const wholeDocument = ops.length > 0 && ops[0] && ops[0].path === '' && ops[0].op !== 'remove';
+    if (snap == null && !wholeDocument) {
       // Events for a match we have no document for: ask for a snapshot.
       this.lastSeq[id] = seq;
       this.resync(id, 'event before any snapshot');
       return;
     }
-    const ops = Array.isArray(f.patch) ? f.patch : [];
     try {
       const next = applyPatch(snap, ops);
       // Every patch moves /seq: a mismatch means our document is not the server's.

@@ -37,6 +37,8 @@ export class MatchView {
     this.announce = opts.announce || (() => {});
     this.selected = null; // innings index chosen by the viewer (null: follow the latest)
     this.tabs = [];
+    this.shownTab = null; // the tab last scrolled into view
+    this.shownTabs = 0;
     this.panels = [];
     this.commCount = 0;
     this.commLastSeq = null;
@@ -426,6 +428,25 @@ export class MatchView {
       setAttr(t, 'tabindex', on ? '0' : '-1');
       show(this.panels[k].el, on);
     });
+    if (i !== this.shownTab || this.tabs.length !== this.shownTabs) {
+      this.shownTab = i;
+      this.shownTabs = this.tabs.length;
+      if (this.tabs[i]) this.revealTab(this.tabs[i]);
+    }
+  }
+
+  /**
+   * Scroll the tab strip (it scrolls sideways on phones) so the selected
+   * tab is in view: the latest innings' tab is the last one, off-screen on
+   * a narrow display. Only the strip moves, never the page.
+   */
+  revealTab(tab) {
+    const list = this.tablist;
+    if (list.scrollWidth <= list.clientWidth) return;
+    const l = list.getBoundingClientRect();
+    const t = tab.getBoundingClientRect();
+    if (t.left < l.left) list.scrollLeft -= l.left - t.left;
+    else if (t.right > l.right) list.scrollLeft += t.right - l.right;
   }
 
   onTabKey(e) {

@@ -202,6 +202,19 @@ test('a null snapshot then an event asks for a real snapshot', () => {
   assert.deepEqual(ws.sent, [{ op: 'subscribe', match: 'm' }]);
 });
 
+test('a null snapshot then the first event of the match (a whole-document patch) needs no second snapshot', () => {
+  const { client, ws, seen } = connected();
+  ws.frame({ type: 'snapshot', match: 'm', seq: 0, data: null });
+  ws.sent.length = 0;
+  ws.frame({ type: 'event', match: 'm', seq: 1, ts: 1, event: { type: 'match_start' }, patch: [{ op: 'replace', path: '', value: snap(1, 0) }] });
+  ws.frame(ev(2, 4));
+  assert.deepEqual(ws.sent, [], 'no resubscribe');
+  assert.equal(client.lastSeq.m, 2);
+  assert.equal(client.snapshots.m.runs, 4);
+  assert.equal(client.stats.resyncs, 0);
+  assert.deepEqual(seen.events.map((e) => e[1]), [1, 2]);
+});
+
 test('reconnects with growing backoff and resumes from the last seq', () => {
   const { client, ws, sockets, clock, seen } = connected();
   ws.frame({ type: 'snapshot', match: 'm', seq: 3, data: snap(3) });

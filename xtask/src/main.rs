@@ -2,7 +2,8 @@
 //! benchmarking livematch.
 //!
 //! * `test`  — install what the tests need (idempotent), then clippy, every
-//!   unit/integration/end-to-end test against a real broker and Redis.
+//!   unit/integration/end-to-end test against a real broker and Redis, the
+//!   web app's unit tests, and its browser tests in headless chromium.
 //! * `bench` — release build, then `livematch bench` (prints a table).
 //! * `demo`  — release build, then `livematch demo`.
 
@@ -74,11 +75,19 @@ fn test(no_install: bool, no_lint: bool) -> anyhow::Result<()> {
     if !no_lint {
         run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     }
-    run(cargo().args(["build", "--bin", "livematch"]))?;
+    // The binaries the end-to-end tests run as processes (and as pods).
+    run(cargo().args(["build", "--bin", "livematch", "--bin", "livematch-operator"]))?;
     let bin = target_dir().join("debug").join("livematch");
-    run(cargo().args(["test", "--workspace", "--no-fail-fast"]).env("LIVEMATCH_BIN", &bin))?;
+    let operator = target_dir().join("debug").join("livematch-operator");
+    run(cargo()
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .env("LIVEMATCH_BIN", &bin)
+        .env("LIVEMATCH_OPERATOR_BIN", &operator))?;
     // The web app's pure modules (patch applier, live connection logic, charts).
     run(Command::new("node").args(["--test", "tests/web/"]))?;
+    // The web app in headless chromium against the real gateway and demo
+    // (screenshots in tests/artifacts/).
+    run(Command::new("node").args(["--test", "tests/browser/"]).env("LIVEMATCH_BIN", &bin))?;
     Ok(())
 }
 
