@@ -1,5 +1,7 @@
 //! The CustomResourceDefinition of `LiveMatch`, as an object and as the
-//! YAML committed at `crds/livematch.yaml`.
+//! YAML committed at `crds/livematch.yaml` and, for `kubectl apply -k
+//! k8s/base` (kustomize loads no file outside its directory), at
+//! `k8s/base/crd.yaml`.
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
@@ -9,8 +11,15 @@ use crate::spec::LiveMatch;
 /// Where the generated CRD is committed, relative to the workspace root.
 pub const CRD_PATH: &str = "crds/livematch.yaml";
 
-/// The command that regenerates [`CRD_PATH`], run from the workspace root.
-pub const REGENERATE: &str = "cargo run -p livematch-crd --bin crdgen > crds/livematch.yaml";
+/// The copy the kustomize base installs, relative to the workspace root.
+pub const KUSTOMIZE_CRD_PATH: &str = "k8s/base/crd.yaml";
+
+/// Every committed copy of the generated CRD (a test checks each is current).
+pub const COMMITTED_PATHS: [&str; 2] = [CRD_PATH, KUSTOMIZE_CRD_PATH];
+
+/// The command that regenerates every file of [`COMMITTED_PATHS`], run from
+/// the workspace root.
+pub const REGENERATE: &str = "cargo run -p livematch-crd --bin crdgen -- crds/livematch.yaml k8s/base/crd.yaml";
 
 /// Why the CRD could not be rendered.
 #[derive(Debug, thiserror::Error)]

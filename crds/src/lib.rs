@@ -12,10 +12,11 @@
 //!
 //! The doc comments on the fields are the schema's descriptions, which
 //! `kubectl explain livematch.spec` prints. After changing a type,
-//! regenerate the YAML (a test fails until you do):
+//! regenerate the YAML, `crds/livematch.yaml` and its copy in the kustomize
+//! base (a test fails until you do):
 //!
 //! ```text
-//! cargo run -p livematch-crd --bin crdgen > crds/livematch.yaml
+//! cargo run -p livematch-crd --bin crdgen -- crds/livematch.yaml k8s/base/crd.yaml
 //! ```
 #![warn(missing_docs)]
 

@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum MatchSource {
-    /// Play a new match with the seeded simulator.
+    /// Play a new match with the seeded simulator (every sport).
     Simulate(SimulateSource),
-    /// Replay a recorded match (a Cricsheet ball-by-ball JSON file).
+    /// Replay a recorded match (a Cricsheet ball-by-ball JSON file): cricket
+    /// only.
     Replay(ReplaySource),
 }
 
@@ -36,8 +37,8 @@ impl MatchSource {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SimulateSource {
-    /// Simulator seed: the same seed (and format and teams) plays the same
-    /// match, ball for ball.
+    /// Simulator seed: the same seed (and sport, format and teams) plays the
+    /// same match, event for event.
     #[serde(default = "default_seed")]
     pub seed: u64,
 }

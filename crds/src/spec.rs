@@ -53,7 +53,7 @@ pub const SHORT_NAME: &str = "lm";
         name = "Format",
         type_ = "string",
         json_path = ".spec.format",
-        description = "Match format (cricket: t20 or odi)",
+        description = "Match format (e.g. t20, knockout, nba, best_of_5)",
         priority = 1
     ),
     printcolumn(name = "Teams", type_ = "string", json_path = ".status.teams", description = "Home v away"),
@@ -76,18 +76,25 @@ pub const SHORT_NAME: &str = "lm";
 )]
 #[serde(rename_all = "camelCase")]
 pub struct LiveMatchSpec {
-    /// The sport played. Only `cricket` for now.
+    /// The sport played: `cricket`, `football`, `basketball` or `tennis`.
+    /// Only cricket matches can be replayed; the other sports are simulated.
     pub sport: Sport,
 
-    /// Match format, for sports that have formats (cricket: `t20` or `odi`).
-    /// Simulated cricket defaults to `t20`; a replay takes its format from
-    /// the recorded match, so leave this unset for a replay.
+    /// Match format, one of the sport's (the first is the default when
+    /// unset): cricket `t20` (20 overs a side) or `odi` (50 overs);
+    /// football `league` (90 minutes, a draw stands) or `knockout` (extra
+    /// time and penalties when level); basketball `nba` (4 x 12 minutes,
+    /// 6 fouls) or `fiba` (4 x 10 minutes, 5 fouls); tennis `best_of_3`,
+    /// `best_of_5` (a tiebreak to 10 at 6-6 in the fifth set) or
+    /// `best_of_3_match_tiebreak` (the third set is a match tiebreak to 10).
+    /// A replay takes its format from the recorded match, so leave this
+    /// unset for a replay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(transform = crate::schema::field_doc_wins)]
     pub format: Option<MatchFormat>,
 
-    /// The two sides of a simulated match. Unset: the simulator picks two
-    /// sides from its pool (by the seed). A replay takes its teams from the
+    /// The two sides of a simulated match (teams, or players in tennis).
+    /// Unset: the simulator picks two sides from its pool (by the seed). A replay takes its teams from the
     /// recorded match, so leave this unset for a replay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teams: Option<Teams>,
@@ -97,8 +104,8 @@ pub struct LiveMatchSpec {
     pub source: MatchSource,
 
     /// Pace of play as a multiple of real time: 1 plays at the real pace of a
-    /// match (a cricket ball about every 35 s), 60 a minute of play per
-    /// second, 0 as fast as possible.
+    /// match (a cricket ball or a tennis point about every 35 s), 60 a
+    /// minute of play per second, 0 as fast as possible.
     #[serde(default = "default_speed")]
     #[schemars(range(min = 0.0))]
     pub speed: f64,
@@ -131,25 +138,39 @@ pub(crate) fn default_speed() -> f64 {
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Sport {
-    /// Cricket (T20 and ODI).
+    /// Cricket (T20 and ODI), simulated or replayed.
     Cricket,
+    /// Football (league and knockout), simulated.
+    Football,
+    /// Basketball (NBA and FIBA rules), simulated.
+    Basketball,
+    /// Tennis (best of 3 or 5 sets), simulated.
+    Tennis,
 }
 
 impl Sport {
+    /// Every sport.
+    pub const ALL: [Sport; 4] = [Sport::Cricket, Sport::Football, Sport::Basketball, Sport::Tennis];
+
     /// The name used in manifests, events and printer columns.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Sport::Cricket => "cricket",
+            Sport::Football => "football",
+            Sport::Basketball => "basketball",
+            Sport::Tennis => "tennis",
         }
     }
 
-    /// The formats this sport can be played in (empty: the sport has none,
-    /// and `spec.format` must be unset).
+    /// The formats this sport can be played in; the first is the default.
     #[must_use]
     pub fn formats(self) -> &'static [MatchFormat] {
         match self {
             Sport::Cricket => &[MatchFormat::T20, MatchFormat::Odi],
+            Sport::Football => &[MatchFormat::League, MatchFormat::Knockout],
+            Sport::Basketball => &[MatchFormat::Nba, MatchFormat::Fiba],
+            Sport::Tennis => &[MatchFormat::BestOf3, MatchFormat::BestOf5, MatchFormat::BestOf3MatchTiebreak],
         }
     }
 
@@ -157,9 +178,14 @@ impl Sport {
     /// `spec.format` is unset.
     #[must_use]
     pub fn default_format(self) -> Option<MatchFormat> {
-        match self {
-            Sport::Cricket => Some(MatchFormat::T20),
-        }
+        self.formats().first().copied()
+    }
+
+    /// Whether a match of this sport can be replayed from a recording
+    /// (Cricsheet files exist for cricket only).
+    #[must_use]
+    pub fn can_replay(self) -> bool {
+        self == Sport::Cricket
     }
 }
 
@@ -169,23 +195,77 @@ impl std::fmt::Display for Sport {
     }
 }
 
-/// A match format.
+/// A match format. Each belongs to one sport ([`MatchFormat::sport`]); the
+/// names are those of the workers' `--format` flag.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, JsonSchema)]
-#[serde(rename_all = "lowercase")]
 pub enum MatchFormat {
     /// Twenty20 cricket: 20 overs a side.
+    #[serde(rename = "t20")]
     T20,
     /// One Day International cricket: 50 overs a side.
+    #[serde(rename = "odi")]
     Odi,
+    /// Football: 90 minutes, a draw stands.
+    #[serde(rename = "league")]
+    League,
+    /// Football: level after 90 minutes goes to extra time, then penalties.
+    #[serde(rename = "knockout")]
+    Knockout,
+    /// Basketball: four 12-minute quarters, 6 fouls to foul out.
+    #[serde(rename = "nba")]
+    Nba,
+    /// Basketball: four 10-minute quarters, 5 fouls to foul out.
+    #[serde(rename = "fiba")]
+    Fiba,
+    /// Tennis: best of 3 sets, a tiebreak to 7 at 6-6 in every set.
+    #[serde(rename = "best_of_3")]
+    BestOf3,
+    /// Tennis: best of 5 sets, a tiebreak to 7 at 6-6, to 10 in the fifth set.
+    #[serde(rename = "best_of_5")]
+    BestOf5,
+    /// Tennis: best of 3 sets, the third played as a match tiebreak to 10.
+    #[serde(rename = "best_of_3_match_tiebreak")]
+    BestOf3MatchTiebreak,
 }
 
 impl MatchFormat {
+    /// Every format, grouped by sport.
+    pub const ALL: [MatchFormat; 9] = [
+        MatchFormat::T20,
+        MatchFormat::Odi,
+        MatchFormat::League,
+        MatchFormat::Knockout,
+        MatchFormat::Nba,
+        MatchFormat::Fiba,
+        MatchFormat::BestOf3,
+        MatchFormat::BestOf5,
+        MatchFormat::BestOf3MatchTiebreak,
+    ];
+
     /// The name used in manifests and on the workers' command line.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             MatchFormat::T20 => "t20",
             MatchFormat::Odi => "odi",
+            MatchFormat::League => "league",
+            MatchFormat::Knockout => "knockout",
+            MatchFormat::Nba => "nba",
+            MatchFormat::Fiba => "fiba",
+            MatchFormat::BestOf3 => "best_of_3",
+            MatchFormat::BestOf5 => "best_of_5",
+            MatchFormat::BestOf3MatchTiebreak => "best_of_3_match_tiebreak",
+        }
+    }
+
+    /// The sport this format is a format of.
+    #[must_use]
+    pub fn sport(self) -> Sport {
+        match self {
+            MatchFormat::T20 | MatchFormat::Odi => Sport::Cricket,
+            MatchFormat::League | MatchFormat::Knockout => Sport::Football,
+            MatchFormat::Nba | MatchFormat::Fiba => Sport::Basketball,
+            MatchFormat::BestOf3 | MatchFormat::BestOf5 | MatchFormat::BestOf3MatchTiebreak => Sport::Tennis,
         }
     }
 }
@@ -200,7 +280,8 @@ impl std::fmt::Display for MatchFormat {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Teams {
-    /// The home side (batting order is decided by the simulated toss).
+    /// The home side (in tennis, the first player named; the simulated toss
+    /// decides who bats or serves first).
     #[schemars(length(min = 1, max = 64))]
     pub home: String,
     /// The away side; must differ from `home`.

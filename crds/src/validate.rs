@@ -28,7 +28,7 @@ pub enum SpecError {
         sport: Sport,
         /// The refused format.
         format: MatchFormat,
-        /// The sport's formats, comma-separated ("none" if it has none).
+        /// The sport's formats, comma-separated.
         allowed: String,
     },
     /// A team name is empty or only spaces.
@@ -42,6 +42,14 @@ pub enum SpecError {
     SameTeams {
         /// The shared name.
         name: String,
+    },
+    /// A replay of a sport that has no recordings (only cricket has).
+    #[error(
+        "spec.source.replay: only cricket matches can be replayed (Cricsheet files); simulate the {sport} match with spec.source.simulate"
+    )]
+    ReplayNotSupported {
+        /// The sport played.
+        sport: Sport,
     },
     /// A field the recorded match decides was set for a replay.
     #[error("spec.{field}: a replay takes its {field} from the recorded match; remove spec.{field}")]
@@ -94,6 +102,7 @@ impl SpecError {
             SpecError::Format { .. } => "format",
             SpecError::BlankTeam { .. } => "blank_team",
             SpecError::SameTeams { .. } => "same_teams",
+            SpecError::ReplayNotSupported { .. } => "replay_not_supported",
             SpecError::SetForReplay { .. } => "set_for_replay",
             SpecError::Speed { .. } => "speed",
             SpecError::OutOfRange { .. } => "out_of_range",
@@ -139,13 +148,15 @@ impl LiveMatchSpec {
 
     fn check_format_and_teams(&self, errors: &mut Vec<SpecError>) {
         let replay = matches!(self.source, MatchSource::Replay(_));
+        if replay && !self.sport.can_replay() {
+            errors.push(SpecError::ReplayNotSupported { sport: self.sport });
+        }
         if let Some(format) = self.format {
             let formats = self.sport.formats();
             if replay {
                 errors.push(SpecError::SetForReplay { field: "format" });
             } else if !formats.contains(&format) {
                 let allowed = formats.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ");
-                let allowed = if allowed.is_empty() { "none".to_owned() } else { allowed };
                 errors.push(SpecError::Format { sport: self.sport, format, allowed });
             }
         }

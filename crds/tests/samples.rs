@@ -110,8 +110,33 @@ fn replay_from_url_paused() {
 }
 
 #[test]
+fn simulated_matches_of_the_other_sports() {
+    let lm = load("simulated-football.yaml");
+    assert_eq!((lm.spec.sport, lm.spec.effective_format()), (Sport::Football, Some(MatchFormat::Knockout)));
+    assert_eq!(lm.spec.teams, Some(Teams { home: "Rovers".into(), away: "United".into() }));
+    assert_eq!(lm.spec.source, MatchSource::Simulate(SimulateSource { seed: 9 }));
+
+    let lm = load("simulated-basketball.yaml");
+    assert_eq!((lm.spec.sport, lm.spec.effective_format()), (Sport::Basketball, Some(MatchFormat::Fiba)));
+    assert_eq!(lm.spec.teams, None);
+
+    let lm = load("simulated-tennis.yaml");
+    assert_eq!((lm.spec.sport, lm.spec.format), (Sport::Tennis, None));
+    assert_eq!(lm.spec.effective_format(), Some(MatchFormat::BestOf3), "tennis defaults to best of 3");
+    assert_eq!(lm.spec.teams.as_ref().map(Teams::display).as_deref(), Some("Ana Ruiz v Mia Chen"));
+}
+
+#[test]
 fn a_spec_survives_a_round_trip() {
-    for name in ["simulated-t20.yaml", "simulated-minimal.yaml", "replay-configmap.yaml", "replay-url.yaml"] {
+    for name in [
+        "simulated-t20.yaml",
+        "simulated-minimal.yaml",
+        "replay-configmap.yaml",
+        "replay-url.yaml",
+        "simulated-football.yaml",
+        "simulated-basketball.yaml",
+        "simulated-tennis.yaml",
+    ] {
         let lm = load(name);
         let json = serde_json::to_string(&lm).expect("serialize");
         let back: LiveMatch = serde_json::from_str(&json).expect("deserialize");

@@ -97,8 +97,13 @@ fn spec_validation_is_in_the_schema() {
     let root = schema(&crd);
     let spec = prop(root, "spec");
     assert_eq!(spec["required"], serde_json::json!(["source", "sport"]));
-    assert_eq!(prop(root, "spec.sport")["enum"], serde_json::json!(["cricket"]));
-    assert_eq!(prop(root, "spec.format")["enum"], serde_json::json!(["t20", "odi"]));
+    assert_eq!(prop(root, "spec.sport")["enum"], serde_json::json!(["cricket", "football", "basketball", "tennis"]));
+    let formats: Vec<&str> = livematch_crd::MatchFormat::ALL.iter().map(|f| f.as_str()).collect();
+    assert_eq!(
+        formats,
+        ["t20", "odi", "league", "knockout", "nba", "fiba", "best_of_3", "best_of_5", "best_of_3_match_tiebreak"]
+    );
+    assert_eq!(prop(root, "spec.format")["enum"], serde_json::json!(formats));
 
     let partitions = prop(root, "spec.kafka.partitions");
     assert_eq!((partitions["minimum"].as_f64(), partitions["maximum"].as_f64()), (Some(1.0), Some(64.0)));
@@ -271,7 +276,11 @@ fn descriptions_are_the_field_docs_unwrapped() {
     let root = schema(&crd);
     // An Option<enum> field keeps its own doc, not the enum type's.
     let format = prop(root, "spec.format")["description"].as_str().expect("description");
-    assert!(format.starts_with("Match format, for sports that have formats"), "{format}");
+    assert!(format.starts_with("Match format, one of the sport's"), "{format}");
+    // It names every format, so `kubectl explain` tells which sport each is for.
+    for f in livematch_crd::MatchFormat::ALL {
+        assert!(format.contains(&format!("`{}`", f.as_str())), "{f} is not explained: {format}");
+    }
     let phase = prop(root, "status.phase")["description"].as_str().expect("description");
     assert!(phase.starts_with("Lifecycle phase: Pending"), "{phase}");
     // Doc-comment line wrapping is gone.

@@ -2,7 +2,7 @@
 //! message naming the field.
 
 use livematch_crd::{
-    LiveMatchSpec, MatchFormat, MatchSource, PodOverrides, ReplaySource, SpecError, Teams, WorkersSpec, describe,
+    LiveMatchSpec, MatchFormat, MatchSource, PodOverrides, ReplaySource, SpecError, Sport, Teams, WorkersSpec, describe,
 };
 
 fn simulated() -> LiveMatchSpec {
@@ -33,6 +33,83 @@ fn defaults_are_valid() {
     spec.format = Some(MatchFormat::Odi);
     spec.teams = Some(Teams { home: "India".into(), away: "Australia".into() });
     assert_eq!(spec.validate(), Ok(()));
+}
+
+fn simulated_sport(sport: &str, format: Option<&str>) -> LiveMatchSpec {
+    let mut json = serde_json::json!({"sport": sport, "source": {"simulate": {"seed": 3}}});
+    if let Some(format) = format {
+        json["format"] = format.into();
+    }
+    serde_json::from_value(json).unwrap_or_else(|e| panic!("{sport} {format:?}: {e}"))
+}
+
+#[test]
+fn every_sport_plays_its_own_formats_only() {
+    for sport in Sport::ALL {
+        let formats = sport.formats();
+        assert!(!formats.is_empty(), "{sport} has formats");
+        // Unset: the sport's first format.
+        let spec = simulated_sport(sport.as_str(), None);
+        assert_eq!(spec.sport, sport);
+        assert_eq!(spec.validate(), Ok(()), "{sport} without a format");
+        assert_eq!(spec.effective_format(), Some(formats[0]), "{sport}'s default");
+        assert_eq!(sport.default_format(), Some(formats[0]));
+        for format in MatchFormat::ALL {
+            let spec = simulated_sport(sport.as_str(), Some(format.as_str()));
+            assert_eq!(spec.format, Some(format));
+            if formats.contains(&format) {
+                assert_eq!(format.sport(), sport);
+                assert_eq!(spec.validate(), Ok(()), "{sport} as {format}");
+                assert_eq!(spec.effective_format(), Some(format));
+            } else {
+                let errs = errors(&spec);
+                assert_eq!(errs.len(), 1, "{sport} as {format}: {errs:?}");
+                assert_eq!(errs[0].metric_label(), "format");
+                let allowed = formats.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ");
+                assert_eq!(
+                    errs[0].to_string(),
+                    format!("spec.format: {sport} cannot be played as {format} (formats of {sport}: {allowed})")
+                );
+            }
+        }
+    }
+    // Each format belongs to exactly one sport.
+    for format in MatchFormat::ALL {
+        let owners: Vec<Sport> = Sport::ALL.into_iter().filter(|s| s.formats().contains(&format)).collect();
+        assert_eq!(owners, [format.sport()], "{format}");
+    }
+}
+
+#[test]
+fn football_as_t20_names_the_football_formats() {
+    let spec = simulated_sport("football", Some("t20"));
+    assert_eq!(
+        messages(&spec),
+        ["spec.format: football cannot be played as t20 (formats of football: league, knockout)"]
+    );
+    let spec = simulated_sport("tennis", Some("nba"));
+    assert_eq!(
+        messages(&spec),
+        [
+            "spec.format: tennis cannot be played as nba (formats of tennis: best_of_3, best_of_5, best_of_3_match_tiebreak)"
+        ]
+    );
+}
+
+#[test]
+fn only_cricket_can_be_replayed() {
+    for sport in [Sport::Football, Sport::Basketball, Sport::Tennis] {
+        let mut spec = replay();
+        spec.sport = sport;
+        let errs = errors(&spec);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].metric_label(), "replay_not_supported");
+        let message = errs[0].to_string();
+        assert!(message.starts_with("spec.source.replay: only cricket matches can be replayed"), "{message}");
+        assert!(message.contains(&format!("simulate the {sport} match")), "{message}");
+        assert_eq!(spec.effective_format(), None);
+    }
+    assert_eq!(replay().validate(), Ok(()));
 }
 
 #[test]

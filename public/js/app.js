@@ -2,6 +2,8 @@
 //
 // Routes: `#/` (lobby), `#/match/{id}`; `/match/{id}` paths work too (the
 // gateway serves index.html for them; the URL is rewritten to the hash form).
+// The match page is the view of the snapshot's `sport` (js/sports.js); the
+// lobby entry's sport picks it before the snapshot is there.
 //
 // Hooks for browser tests (read-only):
 // * `window.__livematch = { snapshots, lastSeq, lobby, state, stats, route }`:
@@ -20,10 +22,13 @@
 //   worm-wicket, manhattan / manhattan-bar / manhattan-wicket (data-innings,
 //   data-over, data-runs, data-wickets), commentary / commentary-item
 //   (data-seq, data-kind), over-summary.
+// * Other sports (js/football.js, basketball.js, tennis.js) add their own;
+//   match carries data-sport, every page has match-status, score, result,
+//   side-score (data-side) and clock where the sport has one.
 
 import { LiveClient } from './live.js';
 import { LobbyView } from './lobby.js';
-import { MatchView } from './match.js';
+import { sportOf, viewFor } from './sports.js';
 import { h, setText, setAttr } from './dom.js';
 import { docTitle } from './format.js';
 
@@ -93,6 +98,24 @@ const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.ho
 const lobbyView = new LobbyView();
 let matchView = null;
 let currentId = null;
+let currentSport = null;
+
+/** A match page for `id` of `sport`. */
+function makeView(id, sport) {
+  const View = viewFor(sport);
+  currentSport = sport;
+  return new View(id, { announce });
+}
+
+/** The snapshot is of another sport than the page shows: swap in the right page. */
+function ensureView(snap) {
+  if (!snap || !matchView || sportOf(snap) === currentSport) return;
+  const hadFocus = matchView.el.contains(document.activeElement);
+  matchView.destroy();
+  matchView = makeView(currentId, sportOf(snap));
+  main.replaceChildren(matchView.el);
+  if (hadFocus) matchView.h1.focus({ preventScroll: true });
+}
 
 const client = new LiveClient({
   url: wsUrl,
@@ -197,8 +220,9 @@ let scheduled = false;
 
 function merge(a, b) {
   const current = Boolean(b.current || (b.top && b.top.has && b.top.has('current')));
-  if (!a) return { all: Boolean(b.all), live: Boolean(b.live), inningsAdded: Boolean(b.inningsAdded), commentary: Boolean(b.commentary), current, innings: new Set(b.innings || []) };
+  if (!a) return { all: Boolean(b.all), live: Boolean(b.live), inningsAdded: Boolean(b.inningsAdded), commentary: Boolean(b.commentary), current, innings: new Set(b.innings || []), top: new Set(b.top || []) };
   a.all = a.all || Boolean(b.all);
+  for (const k of b.top || []) a.top.add(k);
   a.current = a.current || current;
   a.live = a.live || Boolean(b.live);
   a.inningsAdded = a.inningsAdded || Boolean(b.inningsAdded);
@@ -224,12 +248,16 @@ function flush() {
   if (!dirty || !matchView || !currentId) return;
   const snap = client.snapshots[currentId];
   try {
+    if (snap && sportOf(snap) !== currentSport) {
+      ensureView(snap);
+      dirty.all = true;
+    }
     matchView.render(snap, dirty);
   } catch (e) {
     console.error('livematch: render failed', e);
     matchView.renderEmpty('Something went wrong showing this match; retrying…');
   }
-  document.title = docTitle(snap);
+  document.title = matchView.docTitle ? matchView.docTitle(snap) : docTitle(snap);
   main.setAttribute('aria-busy', 'false');
   if (snap) markFirstRender();
 }
@@ -275,7 +303,8 @@ function route(userNav) {
     if (currentId && currentId !== r.id) client.unsubscribe(currentId);
     if (matchView) matchView.destroy();
     currentId = r.id;
-    matchView = new MatchView(r.id, { announce });
+    const known = client.snapshots[r.id] || client.lobby[r.id];
+    matchView = makeView(r.id, sportOf(known));
     main.replaceChildren(matchView.el);
     main.setAttribute('aria-busy', 'true');
     setAttr(lobbyNav, 'aria-current', null);
@@ -295,11 +324,12 @@ function route(userNav) {
     if (currentId) client.unsubscribe(currentId);
     if (matchView) matchView.destroy();
     currentId = null;
+    currentSport = null;
     matchView = null;
     main.replaceChildren(lobbyView.el);
     main.setAttribute('aria-busy', 'false');
     setAttr(lobbyNav, 'aria-current', 'page');
-    document.title = 'Live cricket · livematch';
+    document.title = 'Live scores · livematch';
     lobbyView.tick();
     if (userNav) lobbyView.heading.focus({ preventScroll: true });
   }

@@ -1,9 +1,11 @@
-// The lobby: every match, live ones first, updated in place as lobby
-// updates arrive (rows are keyed by match id and moved only when the order
-// changes).
+// The lobby: every match of every sport, live ones first, updated in place
+// as lobby updates arrive (rows are keyed by match id and moved only when
+// the order changes). Each row names its sport; with more than one sport
+// listed, a filter shows one sport at a time.
 
 import { h, setText, setAttr, show, flash } from './dom.js';
 import { arr, str, num, lobbyOrder, lobbySection, ago } from './format.js';
+import { SPORTS, sportLabel, sportOf } from './sports.js';
 
 const SECTIONS = [
   { key: 'live', title: 'Live now' },
@@ -30,7 +32,13 @@ export class LobbyView {
     this.el = h('section', { class: 'lobby', attrs: { 'aria-labelledby': 'lobby-h' }, testid: 'lobby' });
     this.heading = h('h1', { id: 'lobby-h', tabindex: '-1', text: 'Matches' });
     this.status = h('p', { class: 'lobby-status muted', testid: 'lobby-status', text: 'Loading matches…' });
-    this.el.append(this.heading, this.status);
+    this.filter = 'all';
+    this.filterBar = h('div', { class: 'lobby-filter', testid: 'lobby-filter', hidden: true, attrs: { role: 'group', 'aria-label': 'Show matches of' } });
+    this.filterBar.addEventListener('click', (e) => {
+      const b = e.target.closest('button[data-sport]');
+      if (b) this.setFilter(b.dataset.sport);
+    });
+    this.el.append(this.heading, this.filterBar, this.status);
     for (const s of SECTIONS) {
       const list = h('ul', { class: 'lobby-list', data: { section: s.key }, attrs: { 'aria-labelledby': `lobby-${s.key}` } });
       const wrap = h('div', { class: `lobby-section lobby-${s.key}`, hidden: true },
@@ -73,6 +81,12 @@ export class LobbyView {
     const status = str(e.status, 'scheduled');
     const oldSummary = r.summary.textContent;
     r.entry = e;
+    const sport = sportOf(e);
+    if (r.li.dataset.sport !== sport) {
+      setAttr(r.li, 'data-sport', sport);
+      r.sportIcon.innerHTML = SPORTS[sport] ? SPORTS[sport].icon : '';
+      setText(r.sportName, sportLabel(sport));
+    }
     setAttr(r.li, 'data-status', status);
     setText(r.teams, teams.length ? teams.join(' v ') : str(e.id));
     setText(r.badge, STATUS_TEXT[status] || status);
@@ -82,7 +96,7 @@ export class LobbyView {
     setText(r.result, str(e.result));
     show(r.result, Boolean(e.result));
     setText(r.meta, metaText(e));
-    const label = [teams.join(' versus '), STATUS_TEXT[status] || status, summary, str(e.result)].filter(Boolean).join(', ');
+    const label = [sportLabel(sport), teams.join(' versus '), STATUS_TEXT[status] || status, summary, str(e.result)].filter(Boolean).join(', ');
     setAttr(r.link, 'aria-label', label);
     if (highlight && oldSummary && oldSummary !== summary) flash(r.summary);
   }
@@ -93,16 +107,54 @@ export class LobbyView {
     const summary = h('span', { class: 'lobby-summary', testid: 'lobby-summary' });
     const result = h('span', { class: 'lobby-result', testid: 'lobby-result', hidden: true });
     const meta = h('span', { class: 'lobby-meta muted' });
+    const sportIcon = h('span', { class: 'sport-icon', attrs: { 'aria-hidden': 'true' } });
+    const sportName = h('span', { class: 'sport-name' });
+    const sport = h('span', { class: 'sport-tag', testid: 'lobby-sport' }, sportIcon, sportName);
     const link = h('a', { class: 'lobby-link', href: matchHref(e.id) },
-      h('span', { class: 'lobby-top' }, badge, teams), summary, result, meta);
+      h('span', { class: 'lobby-top' }, badge, teams, sport), summary, result, meta);
     const li = h('li', { class: 'lobby-row', testid: 'lobby-row', data: { 'match-id': e.id } }, link);
-    return { li, link, badge, teams, summary, result, meta, entry: e };
+    return { li, link, badge, teams, summary, result, meta, sportIcon, sportName, entry: e };
+  }
+
+  /** Show one sport's matches ('all': every match). */
+  setFilter(sport) {
+    this.filter = sport;
+    this.reorder();
+  }
+
+  /** One button per sport listed (and All), shown when there is more than one sport. */
+  syncFilter(sports) {
+    const want = ['all', ...sports];
+    if (!want.includes(this.filter)) this.filter = 'all';
+    const have = [...this.filterBar.children].map((b) => b.dataset.sport);
+    if (have.join() !== want.join()) {
+      this.filterBar.replaceChildren(...want.map((sp) => h('button', { type: 'button', class: 'filter-btn', data: { sport: sp } },
+        sp === 'all' ? null : h('span', { class: 'sport-icon', attrs: { 'aria-hidden': 'true' } }), sp === 'all' ? 'All sports' : sportLabel(sp))));
+      for (const b of this.filterBar.children) {
+        const icon = b.querySelector('.sport-icon');
+        if (icon && SPORTS[b.dataset.sport]) icon.innerHTML = SPORTS[b.dataset.sport].icon;
+      }
+    }
+    for (const b of this.filterBar.children) setAttr(b, 'aria-pressed', b.dataset.sport === this.filter ? 'true' : 'false');
+    show(this.filterBar, sports.length > 1);
   }
 
   reorder() {
     const all = [...this.rows.values()].sort((a, b) => lobbyOrder(a.entry, b.entry));
+    const sports = [];
+    for (const r of all) {
+      const sp = sportOf(r.entry);
+      if (!sports.includes(sp)) sports.push(sp);
+    }
+    const order = Object.keys(SPORTS);
+    sports.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
+    this.syncFilter(sports);
     const by = { live: [], upcoming: [], finished: [] };
-    for (const r of all) by[lobbySection(r.entry.status)].push(r.li);
+    for (const r of all) {
+      const visible = this.filter === 'all' || sportOf(r.entry) === this.filter;
+      show(r.li, visible);
+      by[lobbySection(r.entry.status)].push(r.li);
+    }
     for (const s of SECTIONS) {
       const { wrap, list } = this.sections[s.key];
       const want = by[s.key];
@@ -114,13 +166,13 @@ export class LobbyView {
           if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
         });
       }
-      show(wrap, want.length > 0);
+      show(wrap, want.some((li) => !li.hidden));
     }
     if (this.rows.size === 0) {
       setText(this.status, this.loaded ? 'No matches yet. New matches appear here as soon as they are scheduled.' : 'Loading matches…');
       show(this.status, true);
     } else {
-      const live = by.live.length;
+      const live = by.live.filter((li) => !li.hidden).length;
       setText(this.status, live ? `${live} match${live === 1 ? '' : 'es'} live` : 'No match is live right now');
       show(this.status, true);
     }

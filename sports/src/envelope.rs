@@ -152,6 +152,10 @@ impl Event {
 pub enum EnvelopeError {
     #[error("malformed event JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// A top-level field has the wrong type or value (`path` names it,
+    /// e.g. `seq`).
+    #[error("malformed event JSON at {path}: {source}")]
+    Field { path: String, source: serde_json::Error },
     #[error("event schema version {found} is newer than supported version {supported}")]
     UnsupportedVersion { found: u32, supported: u32 },
     #[error("event sequence number must start at 1, got 0")]
@@ -165,7 +169,7 @@ impl EnvelopeError {
     #[must_use]
     pub fn metric_label(&self) -> &'static str {
         match self {
-            EnvelopeError::Json(_) => "malformed",
+            EnvelopeError::Json(_) | EnvelopeError::Field { .. } => "malformed",
             EnvelopeError::UnsupportedVersion { .. } => "schema_version",
             EnvelopeError::ZeroSeq | EnvelopeError::EmptyMatchId => "invalid",
         }
@@ -184,7 +188,7 @@ impl Envelope {
     /// # Errors
     /// Malformed JSON, a newer schema version, seq 0 or an empty match id.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, EnvelopeError> {
-        let env: Envelope = serde_json::from_slice(bytes)?;
+        let env: Envelope = serde_json::from_slice(bytes).map_err(|e| locate(bytes, e))?;
         if env.v > SCHEMA_VERSION {
             return Err(EnvelopeError::UnsupportedVersion { found: env.v, supported: SCHEMA_VERSION });
         }
@@ -202,5 +206,41 @@ impl Envelope {
     pub fn to_vec(&self) -> Vec<u8> {
         // Serializing plain data structs with string keys cannot fail.
         serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// The error of a record that failed to parse, naming the field at fault
+/// when there is one (`seq`, `event.runs_batter`...). Parses again,
+/// tracking the path, so good records pay nothing for it.
+fn locate(bytes: &[u8], err: serde_json::Error) -> EnvelopeError {
+    fn at(path: &serde_path_to_error::Path) -> Option<String> {
+        let path = path.to_string();
+        (path != ".").then_some(path)
+    }
+    if !err.is_data() {
+        return EnvelopeError::Json(err);
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    if let Err(e) = serde_path_to_error::deserialize::<_, Envelope>(&mut de)
+        && let Some(path) = at(e.path())
+    {
+        return EnvelopeError::Field { path, source: e.into_inner() };
+    }
+    // `sport` and `event` are read through `#[serde(flatten)]`, which hides
+    // the path: read the two on their own, sport first.
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return EnvelopeError::Json(err);
+    };
+    let (Some(sport), Some(event)) = (map.get("sport"), map.get("event")) else {
+        return EnvelopeError::Json(err);
+    };
+    let pair = format!(r#"{{"sport":{sport},"event":{event}}}"#);
+    let mut de = serde_json::Deserializer::from_str(&pair);
+    match serde_path_to_error::deserialize::<_, Event>(&mut de) {
+        Err(e) => match at(e.path()) {
+            Some(path) => EnvelopeError::Field { path, source: e.into_inner() },
+            None => EnvelopeError::Json(err),
+        },
+        Ok(_) => EnvelopeError::Json(err),
     }
 }

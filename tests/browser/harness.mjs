@@ -200,13 +200,17 @@ async function waitHttpOk(proc, url, timeout = 20000) {
 
 /**
  * `livematch demo` on a free port: `replay` Cricsheet paths, `simulate`
- * simulated matches from `seed`, at `speed` × real time; `redis` to use a
- * real Redis instead of the in-memory store. Resolves once the API answers.
+ * simulated matches from `seed` (null: one per sport), of `sports` in turn
+ * (null: the demo's default, cricket first), at `speed` × real time;
+ * `redis` to use a real Redis instead of the in-memory store. Resolves once
+ * the API answers.
  */
-export async function startDemo({ replay = [], simulate = 1, speed = 30, seed = 1, redis = null } = {}) {
+export async function startDemo({ replay = [], simulate = 1, speed = 30, seed = 1, redis = null, sports = null } = {}) {
   const bin = requireBin();
   const port = await freePort();
-  const args = ['demo', '--listen', `127.0.0.1:${port}`, '--simulate', String(simulate), '--speed', String(speed), '--seed', String(seed), '--public-dir', path.join(ROOT, 'public')];
+  const args = ['demo', '--listen', `127.0.0.1:${port}`, '--speed', String(speed), '--seed', String(seed), '--public-dir', path.join(ROOT, 'public')];
+  if (simulate != null) args.push('--simulate', String(simulate));
+  if (sports) args.push('--sports', sports.join(','));
   for (const r of replay) args.push('--replay', r);
   if (redis) args.push('--redis', redis);
   const proc = new Proc('livematch demo', bin, args, { env: { RUST_LOG: process.env.RUST_LOG || 'warn' } });

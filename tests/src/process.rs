@@ -13,7 +13,8 @@ pub const BIN_ENV: &str = "LIVEMATCH_BIN";
 pub const OPERATOR_BIN_ENV: &str = "LIVEMATCH_OPERATOR_BIN";
 
 /// Path of the `livematch` binary: `$LIVEMATCH_BIN`, or `livematch` next to
-/// the test executable's `deps/` folder (the same target profile).
+/// the test executable's `deps/` folder (the same target profile), or next
+/// to the running executable itself.
 ///
 /// # Errors
 /// Neither exists: build it with `cargo build --bin livematch`.
@@ -39,10 +40,13 @@ fn binary(name: &str, env: &str) -> anyhow::Result<PathBuf> {
         bail!("{env}={} is not a file", p.display());
     }
     let exe = std::env::current_exe().context("locate the test executable")?;
-    let candidate = exe.parent().and_then(|deps| deps.parent()).map(|profile| profile.join(name));
-    match candidate {
-        Some(p) if p.is_file() => Ok(p),
-        _ => bail!("{name} binary not found: run `cargo build --bin {name}` or set {env}"),
+    // A test runs from `target/PROFILE/deps/`, a binary of this crate (the
+    // chaos runner) from `target/PROFILE/`.
+    let deps = exe.parent();
+    let candidates = [deps.and_then(std::path::Path::parent), deps].map(|dir| dir.map(|d| d.join(name)));
+    match candidates.into_iter().flatten().find(|p| p.is_file()) {
+        Some(p) => Ok(p),
+        None => bail!("{name} binary not found: run `cargo build --bin {name}` or set {env}"),
     }
 }
 
@@ -75,8 +79,9 @@ impl Worker {
 
     fn spawn(&mut self) -> anyhow::Result<()> {
         let bin = livematch_bin()?;
-        let out = self.log.reopen().context("open worker log")?;
-        let err = self.log.reopen().context("open worker log")?;
+        // Appended to: a restarted worker's log follows the previous run's.
+        let out = std::fs::OpenOptions::new().append(true).open(self.log.path()).context("open worker log")?;
+        let err = out.try_clone().context("open worker log")?;
         let child = Command::new(&bin)
             .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -156,7 +161,7 @@ impl Worker {
     /// Everything the process logged so far (last 20 KB).
     #[must_use]
     pub fn log_text(&self) -> String {
-        let text = std::fs::read_to_string(self.log.path()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&std::fs::read(self.log.path()).unwrap_or_default()).into_owned();
         let start = text.len().saturating_sub(20_000);
         let start = (start..text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
         text[start..].to_string()

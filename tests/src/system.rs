@@ -96,7 +96,8 @@ impl System {
     /// # Errors
     /// The Pod or port is unknown.
     pub fn address(&self, pod: &PodView, container_port: i32) -> anyhow::Result<String> {
-        let port = pod.ports.get(&container_port).with_context(|| format!("pod {} has no port {container_port}", pod.name))?;
+        let port =
+            pod.ports.get(&container_port).with_context(|| format!("pod {} has no port {container_port}", pod.name))?;
         Ok(format!("127.0.0.1:{port}"))
     }
 

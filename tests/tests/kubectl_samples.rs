@@ -21,12 +21,15 @@ const CRD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../crds/livematch.yaml")
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../k8s/samples");
 const INVALID: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../crds/examples/invalid");
 
-/// Sample files and the LiveMatch each one defines.
-const SAMPLE_MATCHES: [(&str, &str); 4] = [
-    ("simulated-t20.yaml", "ind-pak"),
-    ("simulated-odi.yaml", "aus-eng"),
-    ("replay-configmap.yaml", "hawks-vipers"),
-    ("paused.yaml", "paused-match"),
+/// Sample files, the LiveMatch each one defines and its sport.
+const SAMPLE_MATCHES: [(&str, &str, &str); 7] = [
+    ("simulated-t20.yaml", "ind-pak", "cricket"),
+    ("simulated-odi.yaml", "aus-eng", "cricket"),
+    ("replay-configmap.yaml", "hawks-vipers", "cricket"),
+    ("paused.yaml", "paused-match", "cricket"),
+    ("simulated-football.yaml", "cup-tie", "football"),
+    ("simulated-basketball.yaml", "hoops", "basketball"),
+    ("simulated-tennis.yaml", "centre-court", "tennis"),
 ];
 /// The ConfigMap replay-configmap.yaml holds the recorded match in.
 const RECORDING: &str = "hawks-vipers-recording";
@@ -54,7 +57,7 @@ async fn install_crd(cluster: &Cluster) -> anyhow::Result<()> {
 }
 
 async fn apply_each_sample(cluster: &Cluster) -> anyhow::Result<()> {
-    for (file, name) in SAMPLE_MATCHES {
+    for (file, name, _) in SAMPLE_MATCHES {
         let out = cluster.apply_file(Path::new(SAMPLES).join(file)).await?;
         let expected = format!("livematch.livematch.dev/{name} created");
         ensure!(out.contains(&expected), "{file}: kubectl printed {out:?}, not {expected:?}");
@@ -98,13 +101,33 @@ async fn defaults_are_applied(cluster: &Cluster) -> anyhow::Result<()> {
         ("paused-match", "/source/simulate/seed", json!(1)),
         ("paused-match", "/consumers", json!({"replicas": 2})),
         ("paused-match", "/kafka", json!({"partitions": 1, "replicationFactor": 1})),
+        ("cup-tie", "/sport", json!("football")),
+        ("cup-tie", "/format", json!("knockout")),
+        ("cup-tie", "/teams", json!({"home": "Harbour Town", "away": "Valley Rovers"})),
+        ("cup-tie", "/consumers/replicas", json!(2)),
+        ("hoops", "/sport", json!("basketball")),
+        ("hoops", "/format", json!("nba")),
+        ("hoops", "/consumers/replicas", json!(1)),
+        ("hoops", "/kafka", json!({"partitions": 1, "replicationFactor": 1})),
+        ("centre-court", "/sport", json!("tennis")),
+        ("centre-court", "/format", json!("best_of_5")),
+        ("centre-court", "/source/simulate/seed", json!(3)),
+        ("centre-court", "/consumers/replicas", json!(1)),
     ];
     for (name, pointer, expected) in &expectations {
         let lm = get_match(cluster, name).await?;
         expect_field(name, &lm["spec"], pointer, expected)?;
     }
     // Speed defaults to 1 when unset; every sample sets its own.
-    for (name, speed) in [("ind-pak", 60.0), ("aus-eng", 0.0), ("hawks-vipers", 10.0), ("paused-match", 10.0)] {
+    for (name, speed) in [
+        ("ind-pak", 60.0),
+        ("aus-eng", 0.0),
+        ("hawks-vipers", 10.0),
+        ("paused-match", 10.0),
+        ("cup-tie", 60.0),
+        ("hoops", 30.0),
+        ("centre-court", 60.0),
+    ] {
         let lm = get_match(cluster, name).await?;
         let got = lm["spec"]["speed"].as_f64().with_context(|| format!("{name}: no spec.speed in {lm}"))?;
         ensure!((got - speed).abs() < f64::EPSILON, "{name}: spec.speed is {got}, expected {speed}");
@@ -142,7 +165,7 @@ async fn get_shows_printer_columns(cluster: &Cluster) -> anyhow::Result<()> {
         .collect();
     rows.sort();
     let mut expected: Vec<(String, String)> =
-        SAMPLE_MATCHES.iter().map(|(_, name)| ((*name).to_string(), "cricket".to_string())).collect();
+        SAMPLE_MATCHES.iter().map(|(_, name, sport)| ((*name).to_string(), (*sport).to_string())).collect();
     expected.sort();
     ensure!(rows == expected, "kubectl get lm rows (name, sport) are {rows:?}\n{out}");
 
@@ -155,6 +178,12 @@ async fn get_shows_printer_columns(cluster: &Cluster) -> anyhow::Result<()> {
     );
     let row: Vec<&str> = wide.lines().nth(1).context("no row")?.split_whitespace().collect();
     ensure!(row.get(..3) == Some(&["aus-eng", "cricket", "odi"][..]), "kubectl get lm -o wide row is {row:?}");
+    let wide = cluster.kubectl_ok(&["get", "lm", "centre-court", "-o", "wide"]).await?;
+    let row: Vec<&str> = wide.lines().nth(1).context("no row")?.split_whitespace().collect();
+    ensure!(
+        row.get(..3) == Some(&["centre-court", "tennis", "best_of_5"][..]),
+        "kubectl get lm -o wide row is {row:?}"
+    );
     Ok(())
 }
 
@@ -163,13 +192,16 @@ async fn kustomization_applies_the_same_objects(cluster: &Cluster) -> anyhow::Re
     let kinds: Vec<&str> = built.lines().filter_map(|l| l.strip_prefix("kind: ")).collect();
     let live_matches = kinds.iter().filter(|k| **k == "LiveMatch").count();
     let config_maps = kinds.iter().filter(|k| **k == "ConfigMap").count();
-    ensure!((live_matches, config_maps) == (4, 1), "kubectl kustomize built kinds {kinds:?}");
+    ensure!((live_matches, config_maps) == (SAMPLE_MATCHES.len(), 1), "kubectl kustomize built kinds {kinds:?}");
 
     // Everything is already there, as applied file by file.
     let out = cluster.kubectl_ok(&["apply", "-k", SAMPLES]).await?;
     let lines: Vec<&str> = out.lines().collect();
-    ensure!(lines.len() == 5 && lines.iter().all(|l| l.ends_with(" unchanged")), "kubectl apply -k printed {out:?}");
-    for (_, name) in SAMPLE_MATCHES {
+    ensure!(
+        lines.len() == SAMPLE_MATCHES.len() + 1 && lines.iter().all(|l| l.ends_with(" unchanged")),
+        "kubectl apply -k printed {out:?}"
+    );
+    for (_, name, _) in SAMPLE_MATCHES {
         let line = format!("livematch.livematch.dev/{name} unchanged");
         ensure!(lines.contains(&line.as_str()), "kubectl apply -k printed {out:?}, without {line:?}");
     }
@@ -200,6 +232,17 @@ async fn explain_prints_field_docs(cluster: &Cluster) -> anyhow::Result<()> {
     }
     let out = cluster.kubectl_ok(&["explain", "livematch.spec.consumers.replicas"]).await?;
     ensure!(out.contains("kubectl scale lm/NAME --replicas=N"), "kubectl explain consumers.replicas:\n{out}");
+    // Which formats each sport has, and that replays are cricket only
+    // (kubectl wraps the text: compare with the lines joined).
+    let flat = |out: String| out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let out = flat(cluster.kubectl_ok(&["explain", "livematch.spec.format"]).await?);
+    for text in ["football `league`", "`knockout`", "basketball `nba`", "`fiba`", "`best_of_3_match_tiebreak`"] {
+        ensure!(out.contains(text), "kubectl explain livematch.spec.format lacks {text:?}:\n{out}");
+    }
+    let out = flat(cluster.kubectl_ok(&["explain", "livematch.spec.sport"]).await?);
+    for text in ["football", "basketball", "tennis", "Only cricket matches can be replayed"] {
+        ensure!(out.contains(text), "kubectl explain livematch.spec.sport lacks {text:?}:\n{out}");
+    }
     Ok(())
 }
 

@@ -80,6 +80,53 @@ async fn replayed_match_reaches_a_viewer_exactly() -> anyhow::Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn football_basketball_and_tennis_reach_a_viewer_exactly() -> anyhow::Result<()> {
+    let mut stack = Stack::start().await?;
+    let addr = stack.start_gateway().await?;
+    // (match id, sport, format, seed): the three play at once.
+    let matches = [
+        ("cup-tie", "football", "knockout", "21"),
+        ("hoops", "basketball", "fiba", "5"),
+        ("centre-court", "tennis", "best_of_5", "3"),
+    ];
+    let mut viewer = connect_viewer(&addr).await?;
+    let mut workers = Vec::new();
+    for (id, sport, format, seed) in matches {
+        viewer.subscribe(id, None).await?;
+        let args = ["--sport", sport, "--format", format, "--seed", seed, "--speed", "0"];
+        let producer = stack.producer(id, &args)?;
+        let (consumer, _) = stack.consumer(id, &["--exit-when-finished"])?;
+        workers.push((producer, consumer));
+    }
+    for (producer, consumer) in &mut workers {
+        producer.wait_exit(LONG).await.with_context(|| producer.log_text())?;
+        consumer.wait_exit(LONG).await.with_context(|| consumer.log_text())?;
+    }
+    viewer.until(LONG, |v| matches.iter().all(|(id, ..)| finished(v, id))).await?;
+
+    let lobby = get_json(&addr, "/api/matches").await?;
+    for (id, sport, format, _) in matches {
+        let events = topic_events(&stack, id).await?;
+        assert!(events.iter().all(|e| e.event.sport().as_str() == sport), "{id}: events of another sport");
+        let expected = fold(id, &events)?;
+        assert_eq!(expected["sport"], sport, "{id}");
+        assert_eq!(expected["status"], "completed", "{id}: the fold of the whole topic is a finished match");
+        let seen = &viewer.matches[id];
+        // The viewer's snapshot, built from deltas, equals the uninterrupted fold.
+        assert_eq!(seen.snapshot.as_ref(), Some(&expected), "{id}: viewer state differs from the fold of the topic");
+        assert_eq!(get_json(&addr, &format!("/api/matches/{id}")).await?, expected, "{id}: REST snapshot");
+        let last = events.last().map_or(0, |e| e.seq);
+        check_contiguous(&seen.received, seen.received.first().copied().unwrap_or(1), last)
+            .with_context(|| format!("{id} ({sport} {format})"))?;
+        let entry = lobby.as_array().and_then(|a| a.iter().find(|e| e["id"] == id)).context("match not in lobby")?;
+        assert_eq!((&entry["sport"], &entry["status"]), (&Value::from(sport), &Value::from("completed")), "{entry}");
+        assert!(entry["summary"].as_str().is_some_and(|s| !s.is_empty()), "{id}: no summary in {entry}");
+        assert_eq!(entry["summary"], expected["summary"], "{id}");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consumer_killed_mid_match_loses_and_doubles_nothing() -> anyhow::Result<()> {
     let mut stack = Stack::start().await?;
     let addr = stack.start_gateway().await?;

@@ -8,7 +8,7 @@ use tracing::info;
 
 use crate::bus::kafka::KafkaBus;
 use crate::bus::{BusError, EventBus};
-use crate::cli::{Command, ConsumeArgs, GatewayArgs, ProduceArgs};
+use crate::cli::{Command, ConsumeArgs, GatewayArgs, ProduceArgs, RedisArgs};
 use crate::consumer::{self, ConsumeError, ConsumerConfig, ConsumerMetrics};
 use crate::gateway::{GatewayConfig, GatewayMetrics};
 use crate::producer::{self, ProduceError, ProducerConfig, ProducerMetrics};
@@ -26,6 +26,10 @@ pub enum CommandError {
     Bus(#[from] BusError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The produce flags name a match that cannot be played (e.g. a format
+    /// of another sport).
+    #[error(transparent)]
+    Source(#[from] crate::source::SourceError),
     #[error(transparent)]
     Produce(#[from] ProduceError),
     #[error(transparent)]
@@ -54,6 +58,8 @@ pub async fn run(command: Command) -> Result<(), CommandError> {
 }
 
 async fn produce(args: ProduceArgs, shutdown: tokio_util::sync::CancellationToken) -> Result<(), CommandError> {
+    // Checked first: a format of another sport fails before any connection is made.
+    let source = args.source.source()?;
     let mut registry =
         Registry::with_prefix_and_labels("", [("match".into(), args.match_id.clone().into())].into_iter());
     let metrics = ProducerMetrics::register(&mut registry);
@@ -64,7 +70,7 @@ async fn produce(args: ProduceArgs, shutdown: tokio_util::sync::CancellationToke
     let bus: Arc<dyn EventBus> = Arc::new(KafkaBus::new(args.kafka.config())?);
     let config = ProducerConfig {
         match_id: args.match_id.clone(),
-        source: args.source.source(),
+        source,
         speed: args.speed,
         topic: args.topic_spec(),
         resume_idle: Duration::from_secs(1),
@@ -88,7 +94,7 @@ async fn consume(args: ConsumeArgs, shutdown: tokio_util::sync::CancellationToke
         .await
         .map_err(|source| CommandError::Listen { addr: args.ops.metrics_listen, source })?;
     let bus: Arc<dyn EventBus> = Arc::new(KafkaBus::new(args.kafka.config())?);
-    let store: Arc<dyn Store> = Arc::new(RedisStore::connect(&RedisConfig { url: args.redis.url.clone() }).await?);
+    let store = redis_store(&args.redis).await?;
     let mut config = ConsumerConfig::new(args.match_id.clone());
     config.batch_max = args.batch_max;
     config.completed_ttl = args.completed_ttl;
@@ -98,11 +104,20 @@ async fn consume(args: ConsumeArgs, shutdown: tokio_util::sync::CancellationToke
     Ok(())
 }
 
+/// Connect to Redis and read from it once, so that a wrong or missing
+/// password stops the process with the server's answer (`NOAUTH`,
+/// `WRONGPASS`) instead of failing every request afterwards.
+async fn redis_store(args: &RedisArgs) -> Result<Arc<dyn Store>, CommandError> {
+    let store = RedisStore::connect(&RedisConfig { url: args.connect_url() }).await?;
+    store.snapshot("livematch-startup-check").await?;
+    Ok(Arc::new(store))
+}
+
 async fn gateway(args: GatewayArgs, shutdown: tokio_util::sync::CancellationToken) -> Result<(), CommandError> {
     let mut registry = Registry::default();
     let metrics = GatewayMetrics::new(&mut registry);
     let ops = Ops::new(registry);
-    let store: Arc<dyn Store> = Arc::new(RedisStore::connect(&RedisConfig { url: args.redis.url.clone() }).await?);
+    let store = redis_store(&args.redis).await?;
     let limits = &args.limits;
     let config = GatewayConfig {
         listen: args.listen,
@@ -112,7 +127,7 @@ async fn gateway(args: GatewayArgs, shutdown: tokio_util::sync::CancellationToke
         max_subscriptions: limits.max_subscriptions,
         max_connections: limits.max_connections,
         subscribe_rate: limits.subscribe_rate,
-        subscribe_burst: limits.subscribe_rate.saturating_mul(2),
+        subscribe_burst: limits.subscribe_burst(),
         outbound_queue: limits.client_queue,
         heartbeat: limits.heartbeat,
         allowed_origins: limits.allowed_origins.clone(),

@@ -232,7 +232,7 @@ pub fn parse_client(text: &str) -> Result<ClientOp, RequestError> {
                 Some(v) => Some(v.as_u64().ok_or_else(|| {
                     RequestError::new(
                         ErrorCode::BadRequest,
-                        format!("\"since\" must be a non-negative integer seq, got {v}"),
+                        format!("\"since\" must be a non-negative integer seq, got {}", shown(v)),
                         Some(&match_id),
                     )
                 })?),
@@ -250,6 +250,16 @@ pub fn parse_client(text: &str) -> Result<ClientOp, RequestError> {
                 None,
             ))
         }
+    }
+}
+
+/// A client's value, quoted back in an error: at most 40 characters of its
+/// JSON, so garbage is never echoed in full.
+fn shown(v: &Value) -> String {
+    let json = v.to_string();
+    match json.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}...", &json[..cut]),
+        None => json,
     }
 }
 

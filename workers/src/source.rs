@@ -1,25 +1,28 @@
-//! Where a match's events come from: the simulator or a recorded match.
+//! Where a match's events come from: the simulator (any sport) or a
+//! recorded match (cricket: a Cricsheet file).
 
 use std::path::PathBuf;
 
-use livematch_sports::Sport;
-use livematch_sports::cricket::{self, Format};
+use livematch_sports::cricket;
+use livematch_sports::sim::{self, SimError, SimSpec};
+use livematch_sports::{Event, Format, Sport};
 
 /// A match source, as given on the command line or in a LiveMatch spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// Generate a match with the seeded simulator.
-    Simulate { format: Format, seed: u64, teams: Option<(String, String)> },
-    /// Replay a recorded match (a Cricsheet JSON file).
+    /// Generate a match of any sport with the seeded simulator (a spec
+    /// checked by [`Source::simulate`]).
+    Simulate(SimSpec),
+    /// Replay a recorded cricket match (a Cricsheet JSON file).
     Replay { path: PathBuf },
-    /// Replay a recorded match downloaded from an HTTP(S) URL.
+    /// Replay a recorded cricket match downloaded from an HTTP(S) URL.
     ReplayUrl { url: String },
 }
 
 /// Largest replay file accepted from a URL.
 pub const MAX_REPLAY_BYTES: usize = 32 * 1024 * 1024;
 
-/// Why a source could not produce its events.
+/// Why a source could not be set up or could not produce its events.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("replay file {path}: {source}")]
@@ -30,6 +33,15 @@ pub enum SourceError {
     Download { url: String, message: String },
     #[error("replay URL {url}: {source}")]
     ParseUrl { url: String, source: cricket::cricsheet::CricsheetError },
+    /// The simulated match cannot be played as asked (e.g. `--format t20`
+    /// with `--sport football`).
+    #[error("simulated {sport} match: {source}")]
+    Simulate { sport: Sport, source: SimError },
+    /// A replay of a sport with no recordings.
+    #[error(
+        "--sport {sport}: only cricket matches can be replayed (Cricsheet files); simulate the {sport} match instead"
+    )]
+    ReplayNotSupported { sport: Sport },
 }
 
 impl SourceError {
@@ -39,43 +51,69 @@ impl SourceError {
             SourceError::Read { .. } => "replay_read",
             SourceError::Parse { .. } | SourceError::ParseUrl { .. } => "replay_parse",
             SourceError::Download { .. } => "replay_download",
+            SourceError::Simulate { source, .. } => source.metric_label(),
+            SourceError::ReplayNotSupported { .. } => "replay_not_supported",
         }
     }
 }
 
 impl Source {
+    /// A simulated match of `sport` (in `format`, or the sport's default),
+    /// checked now so that a bad combination fails before anything runs.
+    ///
+    /// # Errors
+    /// The format is another sport's, or the team names are blank or equal.
+    pub fn simulate(
+        sport: Sport,
+        format: Option<Format>,
+        seed: u64,
+        teams: Option<(String, String)>,
+    ) -> Result<Source, SourceError> {
+        let spec = SimSpec { sport, format, seed, teams };
+        let format = sim::validate(&spec).map_err(|source| SourceError::Simulate { sport, source })?;
+        Ok(Source::Simulate(SimSpec { format: Some(format), ..spec }))
+    }
+
+    /// A replay of `sport`: only cricket has recordings.
+    ///
+    /// # Errors
+    /// [`SourceError::ReplayNotSupported`] for any other sport.
+    pub fn replay_of(sport: Sport, source: Source) -> Result<Source, SourceError> {
+        if sport == Sport::Cricket { Ok(source) } else { Err(SourceError::ReplayNotSupported { sport }) }
+    }
+
     /// The sport this source plays.
     #[must_use]
     pub fn sport(&self) -> Sport {
-        Sport::Cricket
+        match self {
+            Source::Simulate(spec) => spec.sport,
+            Source::Replay { .. } | Source::ReplayUrl { .. } => Sport::Cricket,
+        }
     }
 
-    /// Every event of the match, in order. Deterministic: the same source
-    /// always yields the same events (that is what lets a restarted
-    /// producer continue where it stopped).
+    /// Every event of the match, in order, as envelope payloads.
+    /// Deterministic: the same source always yields the same events (that
+    /// is what lets a restarted producer continue where it stopped).
     ///
     /// # Errors
-    /// The replay file cannot be read or downloaded, or is not a valid
-    /// Cricsheet match.
-    pub async fn events(&self) -> Result<Vec<cricket::Event>, SourceError> {
-        match self {
-            Source::Simulate { format, seed, teams } => {
-                let config = cricket::sim::SimConfig { format: *format, seed: *seed, teams: teams.clone() };
-                Ok(cricket::sim::simulate(&config))
+    /// The simulation spec is invalid, or the replay file cannot be read or
+    /// downloaded, or is not a valid Cricsheet match.
+    pub async fn events(&self) -> Result<Vec<Event>, SourceError> {
+        let replay = match self {
+            Source::Simulate(spec) => {
+                return sim::simulate(spec).map_err(|source| SourceError::Simulate { sport: spec.sport, source });
             }
             Source::Replay { path } => {
                 let bytes = std::fs::read(path).map_err(|source| SourceError::Read { path: path.clone(), source })?;
-                let replay = cricket::cricsheet::parse(&bytes)
-                    .map_err(|source| SourceError::Parse { path: path.clone(), source })?;
-                Ok(replay.events)
+                cricket::cricsheet::parse(&bytes).map_err(|source| SourceError::Parse { path: path.clone(), source })?
             }
             Source::ReplayUrl { url } => {
                 let bytes = download(url).await?;
-                let replay = cricket::cricsheet::parse(&bytes)
-                    .map_err(|source| SourceError::ParseUrl { url: url.clone(), source })?;
-                Ok(replay.events)
+                cricket::cricsheet::parse(&bytes)
+                    .map_err(|source| SourceError::ParseUrl { url: url.clone(), source })?
             }
-        }
+        };
+        Ok(replay.events.into_iter().map(Event::Cricket).collect())
     }
 }
 
@@ -136,6 +174,48 @@ mod tests {
         let from_file = Source::Replay { path }.events().await.expect("file");
         assert!(!from_url.is_empty());
         assert_eq!(from_url, from_file);
+    }
+
+    #[tokio::test]
+    async fn every_sport_and_format_simulates_events_of_that_sport() {
+        for sport in Sport::ALL {
+            for &format in sport.formats() {
+                let source = Source::simulate(sport, Some(format), 5, None).expect("valid spec");
+                assert_eq!(source.sport(), sport);
+                let events = source.events().await.expect("simulate");
+                assert!(events.len() > 10, "{sport} {format}: {} events", events.len());
+                assert!(events.iter().all(|e| e.sport() == sport), "{sport} {format}");
+                // Deterministic: what a restarted producer relies on.
+                assert_eq!(source.events().await.expect("again"), events, "{sport} {format}");
+            }
+            // No format: the sport's default, recorded in the spec.
+            let Source::Simulate(spec) = Source::simulate(sport, None, 5, None).expect("default") else {
+                panic!("not a simulation")
+            };
+            assert_eq!(spec.format, Some(sport.default_format()));
+        }
+    }
+
+    #[test]
+    fn a_format_of_another_sport_is_refused_with_the_right_formats() {
+        let err = Source::simulate(Sport::Football, Some(Format::T20), 1, None).expect_err("t20 is cricket");
+        assert_eq!(err.metric_label(), "wrong_format");
+        let text = err.to_string();
+        assert!(text.contains("t20 is a cricket format, not a football one (formats: league, knockout)"), "{text}");
+        let err = Source::simulate(Sport::Tennis, None, 1, Some(("Ana".into(), "ana".into()))).expect_err("same");
+        assert_eq!(err.metric_label(), "same_team", "{err}");
+    }
+
+    #[test]
+    fn only_cricket_is_replayed() {
+        let file = Source::Replay { path: PathBuf::from("m.json") };
+        assert_eq!(Source::replay_of(Sport::Cricket, file.clone()).ok(), Some(file.clone()));
+        for sport in [Sport::Football, Sport::Basketball, Sport::Tennis] {
+            let err = Source::replay_of(sport, file.clone()).expect_err("not cricket");
+            assert_eq!(err.metric_label(), "replay_not_supported");
+            assert!(err.to_string().starts_with(&format!("--sport {sport}: only cricket")), "{err}");
+        }
+        assert_eq!(file.sport(), Sport::Cricket);
     }
 
     #[tokio::test]

@@ -37,6 +37,13 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Inject faults into real processes (release build) and print the
+    /// chaos table; flags: --quick, --soak, --trials N, --seed S, --only SCENARIO.
+    Chaos {
+        /// Extra arguments for the `chaos` runner.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Run the demo (release build).
     Demo {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -91,10 +98,22 @@ fn test(no_install: bool, no_lint: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The chaos suite (`tests/src/chaos.rs`) against the release `livematch`
+/// binary; the runner raises its own open-files limit for the storms.
+fn chaos(args: &[String]) -> anyhow::Result<()> {
+    run(cargo().args(["build", "--release", "--bin", "livematch"]))?;
+    let bin = target_dir().join("release").join("livematch");
+    run(cargo()
+        .args(["run", "--release", "-p", "livematch-e2e", "--bin", "chaos", "--"])
+        .args(args)
+        .env("LIVEMATCH_BIN", &bin))
+}
+
 fn main() -> anyhow::Result<()> {
     match Cli::parse().task {
         Task::Test { no_install, no_lint } => test(no_install, no_lint),
         Task::Bench { args } => run(cargo().args(["run", "--release", "--bin", "livematch", "--", "bench"]).args(args)),
+        Task::Chaos { args } => chaos(&args),
         Task::Demo { args } => run(cargo().args(["run", "--release", "--bin", "livematch", "--", "demo"]).args(args)),
     }
 }

@@ -19,9 +19,18 @@ fn metrics_listen() -> String {
 }
 
 /// Arguments of the producer container (after the `livematch` command).
+/// The sport is always named (`--sport`), so the pod spec says what it
+/// plays; a simulated match also gets its format (the sport's default when
+/// `spec.format` is unset), seed and teams.
 #[must_use]
 pub fn producer_args(spec: &LiveMatchSpec, match_id: &str) -> Vec<String> {
-    let mut args = vec!["produce".to_owned(), "--match-id".to_owned(), match_id.to_owned()];
+    let mut args = vec![
+        "produce".to_owned(),
+        "--match-id".to_owned(),
+        match_id.to_owned(),
+        "--sport".to_owned(),
+        spec.sport.as_str().to_owned(),
+    ];
     match &spec.source {
         MatchSource::Simulate(simulate) => {
             if let Some(format) = spec.effective_format() {
@@ -92,6 +101,8 @@ mod tests {
                 "produce",
                 "--match-id",
                 "default.ind-pak",
+                "--sport",
+                "cricket",
                 "--format",
                 "odi",
                 "--seed",
@@ -145,6 +156,88 @@ mod tests {
         let url = args.iter().position(|a| a == "--replay-url").expect("--replay-url");
         assert_eq!(args[url + 1], "https://example.invalid/1384439.json");
         assert!(!args.iter().any(|a| a == "--replay"));
+    }
+
+    /// What the worker CLI makes of producer arguments: the checked source.
+    fn worker_source(args: &[String]) -> Result<livematch_workers::source::Source, String> {
+        use clap::Parser;
+        use livematch_workers::cli::{Cli, Command};
+        let argv = std::iter::once(WORKER_BINARY.to_owned()).chain(args.iter().cloned());
+        match Cli::try_parse_from(argv).map_err(|e| e.to_string())?.command {
+            Command::Produce(p) => p.source.source().map_err(|e| e.to_string()),
+            other => Err(format!("not produce: {other:?}")),
+        }
+    }
+
+    #[test]
+    fn every_sport_and_format_reaches_the_simulator() {
+        use livematch_workers::source::Source;
+        for sport in livematch_crd::Sport::ALL {
+            let formats = sport.formats().iter().map(|f| Some(f.as_str()));
+            for format in std::iter::once(None).chain(formats) {
+                let mut json = serde_json::json!({
+                    "sport": sport.as_str(), "teams": {"home": "Ana Ruiz", "away": "Mia Chen"},
+                    "source": {"simulate": {"seed": 5}}
+                });
+                if let Some(format) = format {
+                    json["format"] = format.into();
+                }
+                let s = spec(json);
+                assert_eq!(s.validate(), Ok(()));
+                let args = producer_args(&s, "ns.m");
+                let joined = args.join(" ");
+                let expected_format = format.or(sport.default_format().map(|f| f.as_str())).expect("a format");
+                assert!(
+                    joined.starts_with(&format!(
+                        "produce --match-id ns.m --sport {sport} --format {expected_format} --seed 5"
+                    )),
+                    "{joined}"
+                );
+                let Ok(Source::Simulate(sim)) = worker_source(&args) else {
+                    panic!("{joined}: {:?}", worker_source(&args))
+                };
+                assert_eq!(sim.sport.as_str(), sport.as_str(), "{joined}");
+                assert_eq!(sim.format.map(|f| f.as_str()), Some(expected_format), "{joined}");
+                assert_eq!(sim.seed, 5);
+                assert_eq!(sim.teams, Some(("Ana Ruiz".into(), "Mia Chen".into())));
+            }
+        }
+    }
+
+    #[test]
+    fn a_replay_names_its_sport_too() {
+        let s = spec(
+            serde_json::json!({"sport": "cricket", "source": {"replay": {"url": "https://example.invalid/1.json"}}}),
+        );
+        let args = producer_args(&s, "ns.m");
+        assert_eq!(args[..5], ["produce", "--match-id", "ns.m", "--sport", "cricket"]);
+        assert!(matches!(worker_source(&args), Ok(livematch_workers::source::Source::ReplayUrl { .. })), "{args:?}");
+    }
+
+    /// The CRD's names are the workers' names: a sport and format the API
+    /// server accepts parse as the producer's `--sport` and `--format`,
+    /// with the same formats per sport and the same defaults.
+    #[test]
+    fn crd_sports_and_formats_are_the_workers() {
+        use livematch_sports::{Format, Sport};
+        let sports: Vec<&str> = livematch_crd::Sport::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(sports, Sport::ALL.map(Sport::as_str));
+        for crd_sport in livematch_crd::Sport::ALL {
+            let sport: Sport = crd_sport.as_str().parse().expect("a workers sport");
+            let crd_formats: Vec<&str> = crd_sport.formats().iter().map(|f| f.as_str()).collect();
+            let formats: Vec<&str> = sport.formats().iter().map(|f| f.as_str()).collect();
+            assert_eq!(crd_formats, formats, "{sport}");
+            assert_eq!(crd_sport.default_format().map(|f| f.as_str()), Some(sport.default_format().as_str()));
+            assert_eq!(crd_sport.can_replay(), sport == Sport::Cricket);
+        }
+        let formats: Vec<&str> = livematch_crd::MatchFormat::ALL.iter().map(|f| f.as_str()).collect();
+        assert_eq!(formats, Format::ALL.map(Format::as_str));
+        for crd_format in livematch_crd::MatchFormat::ALL {
+            let format: Format = crd_format.as_str().parse().expect("a workers format");
+            assert_eq!(format.sport().as_str(), crd_format.sport().as_str());
+            // The CRD serializes it under the same name.
+            assert_eq!(serde_json::to_value(crd_format).ok(), Some(serde_json::Value::from(format.as_str())));
+        }
     }
 
     #[test]

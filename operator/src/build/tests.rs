@@ -149,6 +149,14 @@ fn workers_are_locked_down() {
         assert_eq!(psc.run_as_non_root, Some(true));
         assert_eq!(psc.seccomp_profile.map(|p| p.type_).as_deref(), Some("RuntimeDefault"));
         assert_eq!(pod(&d).automount_service_account_token, Some(false));
+        assert_eq!(
+            pod(&d).termination_grace_period_seconds,
+            Some(pod::TERMINATION_GRACE_SECONDS),
+            "the drain on SIGTERM gets a stated deadline"
+        );
+        let resources = only_container(&d).resources.clone().expect("resources");
+        assert!(resources.requests.is_some_and(|r| r.contains_key("cpu") && r.contains_key("memory")));
+        assert!(resources.limits.is_some_and(|l| l.contains_key("memory")));
         // A writable /tmp, since the root filesystem is read-only.
         let mounts = only_container(&d).volume_mounts.clone().unwrap_or_default();
         assert!(mounts.iter().any(|m| m.mount_path == "/tmp" && m.name == "tmp"), "{mounts:?}");
@@ -262,4 +270,117 @@ fn builders_are_deterministic_and_serialize_for_apply() {
         consumer_selector(&lm),
         "app.kubernetes.io/component=consumer,app.kubernetes.io/instance=m,app.kubernetes.io/name=livematch"
     );
+}
+
+/// Every valid LiveMatch of the committed examples (crds/examples and
+/// k8s/samples), as read from the API server.
+fn example_matches() -> Vec<(String, LiveMatch)> {
+    let root = livematch_e2e::manifests::repo_root();
+    let mut found = Vec::new();
+    for dir in [root.join("crds/examples"), root.join("k8s/samples")] {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("read example");
+            let objects = livematch_e2e::manifests::parse_yaml_stream(&text).expect("example YAML");
+            for object in objects.into_iter().filter(|o| o["kind"] == "LiveMatch") {
+                let parsed: LiveMatch = serde_json::from_value(object).expect("a LiveMatch");
+                parsed.spec.validate().unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
+                let name = format!("{}:{}", file.display(), parsed.name_any());
+                found.push((name, live_match(&parsed.name_any(), parsed.spec)));
+            }
+        }
+    }
+    assert!(found.len() >= 6, "expected the examples and samples, found {}", found.len());
+    found
+}
+
+/// Environment variable names the `livematch` CLI reads for `subcommand`
+/// (its own flags and the global ones).
+fn cli_env_names(subcommand: &str) -> Vec<String> {
+    use clap::CommandFactory;
+    let mut cli = livematch_workers::cli::Cli::command();
+    cli.build();
+    let sub = cli.find_subcommand(subcommand).unwrap_or_else(|| panic!("no subcommand {subcommand}"));
+    cli.get_arguments()
+        .chain(sub.get_arguments())
+        .filter_map(|a| a.get_env())
+        .map(|e| e.to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn the_image_runs_the_command_lines_the_builder_writes() {
+    use clap::Parser as _;
+    use livematch_workers::cli::{Cli, Command};
+    let dockerfile = livematch_e2e::manifests::repo_root().join("Dockerfile");
+    let image = livematch_e2e::manifests::Dockerfile::read(&dockerfile).expect("Dockerfile");
+    let image = image.final_stage();
+    let entrypoint = image.exec_form("ENTRYPOINT").expect("exec form").expect("an ENTRYPOINT");
+    for (example, lm) in example_matches() {
+        for (d, component) in deployments(&lm, &defaults(), RUNNING).expect("build").iter().zip(Component::ALL) {
+            let c = only_container(d);
+            let command = c.command.clone().expect("command");
+            assert_eq!(command.len(), 1, "{example}: one binary, arguments in args: {command:?}");
+            let binary = image
+                .resolve_command(&command[0])
+                .expect("read the image")
+                .unwrap_or_else(|| panic!("{example}: {:?} is not installed on the image's PATH", command[0]));
+            assert_eq!(binary, entrypoint[0], "{example}: the worker command is the image's entrypoint binary");
+
+            let mut argv = command.clone();
+            argv.extend(c.args.clone().unwrap_or_default());
+            let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{example}: {argv:?} does not parse:\n{e}"));
+            let listen = match (component, cli.command) {
+                (Component::Producer, Command::Produce(p)) => {
+                    assert_eq!(p.match_id, livematch_crd::match_id(&lm), "{example}");
+                    assert!(p.linger, "{example}: a Deployment's producer must not exit when the match ends");
+                    p.ops.metrics_listen
+                }
+                (Component::Consumer, Command::Consume(consume)) => {
+                    assert_eq!(consume.match_id, livematch_crd::match_id(&lm), "{example}");
+                    assert!(!consume.exit_when_finished, "{example}: a Deployment's consumer keeps running");
+                    consume.ops.metrics_listen
+                }
+                (component, command) => panic!("{example}: {component:?} container runs {command:?}"),
+            };
+            let port = c.ports.as_ref().and_then(|p| p.first()).expect("port");
+            assert_eq!(i32::from(listen.port()), port.container_port, "{example}: probes reach --metrics-listen");
+            assert!(listen.ip().is_unspecified(), "{example}: {listen} is not reachable by the kubelet");
+
+            let subcommand = match component {
+                Component::Producer => "produce",
+                Component::Consumer => "consume",
+            };
+            let known = cli_env_names(subcommand);
+            for var in c.env.iter().flatten().filter(|e| e.name.starts_with("LIVEMATCH_")) {
+                assert!(known.contains(&var.name), "{example}: livematch {component:?} does not read {}", var.name);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn probes_hit_what_the_workers_serve() {
+    use livematch_workers::telemetry::{Ops, serve_ops};
+    // The produce and consume commands serve exactly this (workers/src/commands.rs).
+    let ops = Ops::new(prometheus_client::registry::Registry::default());
+    let stop = tokio_util::sync::CancellationToken::new();
+    let addr = serve_ops("127.0.0.1:0".parse().expect("addr"), ops.clone(), stop.clone()).await.expect("serve");
+    let addr = addr.to_string();
+    let (liveness, readiness) = pod::probes();
+    let path = |p: &k8s_openapi::api::core::v1::Probe| p.http_get.as_ref().and_then(|g| g.path.clone()).expect("path");
+    let get = |path: String| {
+        let addr = addr.clone();
+        async move { livematch_e2e::http::get(&addr, &path).await.expect("GET").0 }
+    };
+    assert_eq!(get(path(&liveness)).await, 200, "liveness answers as soon as the worker serves");
+    assert_eq!(get(path(&readiness)).await, 503, "not ready before the worker says so");
+    ops.set_ready(true);
+    assert_eq!(get(path(&readiness)).await, 200);
+    stop.cancel();
 }

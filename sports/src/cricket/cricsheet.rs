@@ -165,9 +165,9 @@ fn json_error(path: String, err: &serde_json::Error) -> CricsheetError {
     let full = err.to_string();
     let message = full.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&full).to_string();
     match err.classify() {
-        serde_json::error::Category::Eof => CricsheetError::Truncated { path, line, column },
+        serde_json::error::Category::Eof => CricsheetError::Truncated { path: known_part(&path), line, column },
         serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
-            CricsheetError::Syntax { path, line, column, message }
+            CricsheetError::Syntax { path: known_part(&path), line, column, message }
         }
         serde_json::error::Category::Data => {
             // "missing field `x`" is raised on the enclosing object: point at the field.
@@ -182,6 +182,17 @@ fn json_error(path: String, err: &serde_json::Error) -> CricsheetError {
             }
         }
     }
+}
+
+/// The part of a path that names something: serde marks a key it had not
+/// read yet with `?` (`innings[0].?`: inside `innings[0]`, between two
+/// fields), so drop those; `?` alone is the document, `.`.
+fn known_part(path: &str) -> String {
+    let mut known = path;
+    while let Some(rest) = known.strip_suffix(".?").or_else(|| known.strip_suffix('?')) {
+        known = rest;
+    }
+    if known.is_empty() { ".".to_owned() } else { known.to_owned() }
 }
 
 fn check_version(version: &str) -> Result<(), CricsheetError> {

@@ -229,7 +229,9 @@ fn container(
     }
     // Longest mount path first, so `/a/b` wins over `/a`; then the image's own files.
     mounts.sort_by_key(|m| std::cmp::Reverse(m.0.len()));
-    mounts.extend(programs.image_paths.iter().map(|(inside, local)| (inside.trim_end_matches('/').to_owned(), local.clone())));
+    mounts.extend(
+        programs.image_paths.iter().map(|(inside, local)| (inside.trim_end_matches('/').to_owned(), local.clone())),
+    );
     let rewrite = |value: &str| rewrite_ports(&rewrite_paths(value, &mounts), ports);
 
     let env = environment(pod, c, sources)?;

@@ -5,26 +5,39 @@
 //! Kept cheap, since thousands run in the bench process: one task per
 //! client, small buffers, and only the frame's type and `seq` are looked at
 //! (no JSON parse). Publisher and clients share this process, so latency is
-//! measured against the publisher's own `Instant` of each seq ([`Probe`]),
-//! not the millisecond `ts` in the frame.
+//! measured against the publisher's own clock reading of each seq
+//! ([`Probe`]), not the millisecond `ts` in the frame, and ends at two
+//! points: when the frame reached the client's socket (the kernel's receive
+//! timestamp, see [`super::stamped`]: the gateway's latency), and when the
+//! client task read it (that plus the wait for a turn on the bench's cores).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
 
+use super::stamped::StampedTcp;
+
 /// How long one client may take to connect, subscribe and get its snapshot.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Nanoseconds since the Unix epoch (the clock of kernel timestamps).
+fn realtime_ns() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
 
 /// Publish instants shared by the publisher and all clients.
 #[derive(Debug)]
 pub struct Probe {
     base: Instant,
+    /// `CLOCK_REALTIME` at `base`, in ns since the epoch.
+    base_real_ns: u64,
     /// `[match][seq]`: nanoseconds after `base` when seq was committed,
     /// plus one (0: not published).
     published: Vec<Vec<AtomicU64>>,
@@ -40,13 +53,20 @@ impl Probe {
         let len = usize::try_from(max_seq).map_or(0, |m| m + 1);
         Probe {
             base: Instant::now(),
+            base_real_ns: realtime_ns(),
             published: (0..matches).map(|_| (0..len).map(|_| AtomicU64::new(0)).collect()).collect(),
             complete: AtomicU64::new(0),
         }
     }
 
+    /// Now, in ns after the probe's base (wall clock, as kernel stamps are).
     fn now_ns(&self) -> u64 {
-        u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        self.since_base(realtime_ns())
+    }
+
+    /// A `CLOCK_REALTIME` reading as ns after the probe's base.
+    fn since_base(&self, real_ns: u64) -> u64 {
+        real_ns.saturating_sub(self.base_real_ns)
     }
 
     /// Record that `seq` of match `index` is being committed now.
@@ -76,8 +96,8 @@ impl Probe {
 /// Which match a client watches, and where.
 #[derive(Debug, Clone)]
 pub struct ClientSpec {
-    /// `ws://127.0.0.1:PORT/ws`
-    pub url: Arc<str>,
+    /// The gateway's `127.0.0.1:PORT` (the WebSocket is at `/ws`).
+    pub addr: Arc<str>,
     pub match_id: Arc<str>,
     /// Index of the match in the [`Probe`].
     pub match_index: usize,
@@ -92,8 +112,11 @@ pub struct ClientStats {
     pub received: u64,
     /// When the last of them arrived (ns after the probe's base).
     pub last_receive_ns: u64,
-    /// Publish→receive latency of each, in µs.
+    /// Publish→arrival in the client's socket of each, in µs (the kernel's
+    /// receive timestamp; empty where the kernel gives none).
     pub latencies_us: Vec<u32>,
+    /// Publish→read by the client task of each, in µs.
+    pub read_latencies_us: Vec<u32>,
     /// Frames that came twice or out of order.
     pub out_of_order: u64,
     /// `reset` and `error` frames.
@@ -117,7 +140,11 @@ pub struct ClientContext {
 
 /// Run one client until `stop`.
 pub async fn run(spec: ClientSpec, ctx: ClientContext) -> ClientStats {
-    let mut stats = ClientStats { latencies_us: Vec::with_capacity(ctx.expected), ..ClientStats::default() };
+    let mut stats = ClientStats {
+        latencies_us: Vec::with_capacity(ctx.expected),
+        read_latencies_us: Vec::with_capacity(ctx.expected),
+        ..ClientStats::default()
+    };
     let connected = {
         let Ok(_permit) = ctx.connecting.acquire().await else {
             return stats;
@@ -153,10 +180,12 @@ pub async fn run(spec: ClientSpec, ctx: ClientContext) -> ClientStats {
         };
         match message {
             Some(Ok(Message::Text(text))) => {
+                // Read first: the clock before any look at the frame.
+                let now = probe.now_ns();
+                let arrived = ws.get_ref().last_rx_ns();
                 let text = text.as_str();
                 match event_seq(text) {
                     Some(seq) if seq > last => {
-                        let now = probe.now_ns();
                         // A hole counts as out of order; the frames missing
                         // in it show as lost.
                         stats.out_of_order += seq - last - 1;
@@ -164,6 +193,11 @@ pub async fn run(spec: ClientSpec, ctx: ClientContext) -> ClientStats {
                         stats.received += 1;
                         stats.last_receive_ns = now;
                         if let Some(us) = probe.latency_us(spec.match_index, seq, now) {
+                            stats.read_latencies_us.push(us);
+                        }
+                        if arrived > 0
+                            && let Some(us) = probe.latency_us(spec.match_index, seq, probe.since_base(arrived))
+                        {
                             stats.latencies_us.push(us);
                         }
                         if stats.received == expected {
@@ -195,14 +229,18 @@ pub async fn run(spec: ClientSpec, ctx: ClientContext) -> ClientStats {
     stats
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws = tokio_tungstenite::WebSocketStream<StampedTcp>;
 
 /// Connect, subscribe, and wait for the snapshot; returns its seq.
 async fn connect(spec: &ClientSpec) -> Result<(Ws, u64), String> {
     let config = WebSocketConfig::default().read_buffer_size(8 * 1024).write_buffer_size(0);
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(&*spec.url, Some(config), true)
+    let tcp = TcpStream::connect(&*spec.addr).await.map_err(|e| format!("connect {}: {e}", spec.addr))?;
+    tcp.set_nodelay(true).map_err(|e| format!("TCP_NODELAY: {e}"))?;
+    let tcp = StampedTcp::new(tcp).map_err(|e| format!("SO_TIMESTAMPNS: {e}"))?;
+    let url = format!("ws://{}/ws", spec.addr);
+    let (mut ws, _) = tokio_tungstenite::client_async_with_config(url.as_str(), tcp, Some(config))
         .await
-        .map_err(|e| format!("connect {}: {e}", spec.url))?;
+        .map_err(|e| format!("WebSocket handshake with {url}: {e}"))?;
     let subscribe = format!(r#"{{"op":"subscribe","match":"{}"}}"#, spec.match_id);
     ws.send(Message::Text(subscribe.into())).await.map_err(|e| format!("send subscribe: {e}"))?;
     while let Some(message) = ws.next().await {

@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+use super::rss;
 use super::table::{Row, Target, thousands};
 use super::{BenchError, CONSUMER_TARGET};
 use crate::bus::memory::MemoryBus;
@@ -150,6 +151,9 @@ pub struct Sink {
     /// `redis` or `memory` (row ids and labels).
     pub name: &'static str,
     pub store: Arc<dyn Store>,
+    /// The store's own process (a redis-server started for the run), whose
+    /// CPU time is reported.
+    pub server_pid: Option<u32>,
 }
 
 /// Consumers of every match of `workload` into `sink.store` with
@@ -184,6 +188,8 @@ pub async fn consumer_row(
 
     let metrics = ConsumerMetrics::unregistered();
     let shutdown = CancellationToken::new();
+    let self_pid = std::process::id();
+    let cpu_before = (rss::cpu_time(self_pid), sink.server_pid.and_then(rss::cpu_time));
     let started = Instant::now();
     let mut consumers = JoinSet::new();
     for id in &ids {
@@ -201,6 +207,7 @@ pub async fn consumer_row(
     })
     .await;
     let elapsed = started.elapsed();
+    let cpu_after = (rss::cpu_time(self_pid), sink.server_pid.and_then(rss::cpu_time));
     shutdown.cancel();
     consumers.abort_all();
     match joined {
@@ -231,6 +238,18 @@ pub async fn consumer_row(
         thousands(commits),
         elapsed.as_secs_f64()
     );
+    // CPU per event: the figure that holds on a machine shared with other
+    // work, where the rate does not.
+    #[allow(clippy::cast_precision_loss)]
+    let per_event = |before: Option<Duration>, after: Option<Duration>| {
+        after.zip(before).and_then(|(a, b)| a.checked_sub(b)).map(|d| d.as_secs_f64() * 1e6 / applied.max(1) as f64)
+    };
+    if let Some(us) = per_event(cpu_before.0, cpu_after.0) {
+        notes.push_str(&format!("; CPU per event: consumers {us:.1} µs"));
+        if let Some(us) = per_event(cpu_before.1, cpu_after.1) {
+            notes.push_str(&format!(", {} {us:.1} µs", sink.name));
+        }
+    }
     if behind > 0 {
         notes.push_str(&format!("; {behind} matches NOT at their last seq"));
     }

@@ -13,7 +13,6 @@ use livematch_sports::cricket::sim::{SimConfig, simulate};
 use livematch_sports::cricket::{self, Format};
 use livematch_sports::{Envelope, Event, MatchState, Sport};
 use tokio::sync::{Semaphore, mpsc};
-use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -131,6 +130,12 @@ impl Publisher {
     }
 }
 
+/// The fan-out row's name: its setup.
+#[must_use]
+pub fn scenario(clients: usize, matches: usize, rate: f64) -> String {
+    format!("fan-out, {} clients × {} matches, {rate} ev/s each", thousands(clients as u64), matches.max(1))
+}
+
 /// Measure one fan-out scenario: an `idle/N` row and a `fanout/N` row.
 ///
 /// # Errors
@@ -226,15 +231,15 @@ async fn fan_out(
         stop: stop.clone(),
         expected: per_match,
     };
-    let url: Arc<str> = format!("ws://{}/ws", gateway.addr()).into();
+    let addr: Arc<str> = gateway.addr().to_string().into();
     let ids: Vec<Arc<str>> = publishers.iter().map(|p| Arc::from(p.id.as_str())).collect();
 
-    info!(clients = n, url = %url, "bench: connecting clients");
+    info!(clients = n, addr = %addr, "bench: connecting clients");
     let connect_started = Instant::now();
     let mut handles = Vec::with_capacity(n);
     for i in 0..n {
         let index = i % ids.len();
-        let spec = ClientSpec { url: Arc::clone(&url), match_id: Arc::clone(&ids[index]), match_index: index };
+        let spec = ClientSpec { addr: Arc::clone(&addr), match_id: Arc::clone(&ids[index]), match_index: index };
         handles.push(spawner.spawn(client::run(spec, ctx.clone())));
     }
     drop(ctx);
@@ -275,13 +280,18 @@ async fn fan_out(
     }
     let self_pid = std::process::id();
     let (gw_cpu_before, self_cpu_before) = (pid.and_then(rss::cpu_time), rss::cpu_time(self_pid));
+    // Each match publishes every `period`; matches are independent, so
+    // their events are spread evenly over the period instead of all
+    // landing in the same instant.
     let period = Duration::from_secs_f64(1.0 / settings.rate.max(0.001));
-    let mut ticker = tokio::time::interval(period);
-    ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
     let publish_started = Instant::now();
-    for _ in 0..per_match {
-        ticker.tick().await;
+    let start = tokio::time::Instant::now();
+    let count = publishers.len();
+    for k in 0..per_match {
         for (index, p) in publishers.iter_mut().enumerate() {
+            #[allow(clippy::cast_precision_loss)]
+            let offset = (k as f64 + index as f64 / count as f64) * period.as_secs_f64();
+            tokio::time::sleep_until(start + Duration::from_secs_f64(offset)).await;
             p.commit_next(&**store, Some((&probe, index))).await?;
         }
     }
@@ -349,15 +359,18 @@ impl Measured {
     ) -> Vec<Row> {
         let n = settings.clients;
         let mut histogram = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).ok();
+        let mut read_histogram = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).ok();
         let (mut received, mut out_of_order, mut unexpected, mut dropped) = (0u64, 0u64, 0u64, 0usize);
         let mut drop_reason = None;
         for s in &self.stats {
             received += s.received;
             out_of_order += s.out_of_order;
             unexpected += s.unexpected;
-            if let Some(h) = histogram.as_mut() {
-                for us in &s.latencies_us {
-                    h.saturating_record(u64::from(*us).max(1));
+            for (h, values) in [(&mut histogram, &s.latencies_us), (&mut read_histogram, &s.read_latencies_us)] {
+                if let Some(h) = h.as_mut() {
+                    for us in values {
+                        h.saturating_record(u64::from(*us).max(1));
+                    }
                 }
             }
             if s.connected && s.error.is_some() {
@@ -403,15 +416,27 @@ impl Measured {
             ..Row::default()
         };
 
-        let quantile = |q: f64| histogram.as_ref().filter(|h| !h.is_empty()).map(|h| ms(h.value_at_quantile(q)));
+        // Without kernel timestamps (not Linux), the clients' read time.
+        let stamped = histogram.as_ref().is_some_and(|h| !h.is_empty());
+        let main = if stamped { &histogram } else { &read_histogram };
+        let quantile = |q: f64| main.as_ref().filter(|h| !h.is_empty()).map(|h| ms(h.value_at_quantile(q)));
         let p99 = quantile(0.99);
+        let matches = settings.matches.max(1);
         let mut notes = format!(
-            "lost {lost}, {} events × {} matches at {}/s each, published in {:.2} s",
-            per_match,
-            settings.matches.max(1),
-            settings.rate,
-            self.publish_wall.as_secs_f64()
+            "lost {lost}; {} viewers per match, {per_match} events per match over {:.1} s, matches staggered",
+            thousands((n / matches) as u64),
+            self.publish_wall.as_secs_f64(),
         );
+        if stamped {
+            let read = |q: f64| read_histogram.as_ref().filter(|h| !h.is_empty()).map(|h| ms(h.value_at_quantile(q)));
+            if let (Some(p50), Some(p99)) = (read(0.5), read(0.99)) {
+                notes.push_str(&format!(
+                    "; latency to the client's socket (kernel stamp); to the client task's read p50 {p50:.1} / p99 {p99:.1} ms"
+                ));
+            }
+        } else {
+            notes.push_str("; latency to the client task's read (no kernel stamps)");
+        }
         if out_of_order > 0 || unexpected > 0 {
             notes.push_str(&format!(", out of order {out_of_order}, reset/error frames {unexpected}"));
         }
@@ -434,13 +459,13 @@ impl Measured {
         #[allow(clippy::cast_precision_loss)]
         let fanout = Row {
             id: format!("fanout/{n}"),
-            scenario: format!("fan-out, {} clients", thousands(n as u64)),
+            scenario: scenario(n, matches, settings.rate),
             count: Some(received),
             expected: Some(expected),
             rate: Some(received as f64 / self.delivery_wall.as_secs_f64().max(1e-9)),
             p50_ms: quantile(0.5),
             p99_ms: p99,
-            max_ms: histogram.as_ref().filter(|h| !h.is_empty()).map(|h| ms(h.max())),
+            max_ms: main.as_ref().filter(|h| !h.is_empty()).map(|h| ms(h.max())),
             rss_kib: self.rss_peak,
             target: Some(Target {
                 text: format!("p99 ≤ {FANOUT_P99_TARGET_MS} ms, 0 lost"),

@@ -9,9 +9,12 @@
 //!   written.
 //! * **fan-out**: a `livematch gateway` child process (its memory measured
 //!   apart from the clients) and N loopback WebSocket viewers in this
-//!   process; events committed straight into Redis at a steady rate; every
-//!   viewer's publish→receive latency of every frame; the gateway's memory
-//!   before, with N idle connections, and at its peak.
+//!   process, spread over M matches; each match commits an event into Redis
+//!   at a live match's pace (default: one every 2 s, the matches' events
+//!   staggered, as independent matches' are); every viewer's latency of
+//!   every frame, from the publisher's commit to the frame's arrival in the
+//!   viewer's socket (kernel timestamp) and to the viewer task's read; the
+//!   gateway's memory before, with N idle connections, and at its peak.
 //!
 //! Redis is `--redis URL`, or a `redis-server` from `PATH` started on a
 //! free port for the run. Targets (consumer ≥ 100,000 events/s into Redis;
@@ -37,6 +40,7 @@ pub mod fanout;
 pub mod gateway_proc;
 pub mod redis_server;
 pub mod rss;
+pub mod stamped;
 pub mod table;
 
 pub use table::{Report, Row, Target};
@@ -53,7 +57,7 @@ pub const FANOUT_P99_TARGET_MS: f64 = 50.0;
 /// Flags of `livematch bench` (each also `LIVEMATCH_BENCH_<FLAG>`).
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// Small sizes for a quick check (CI smoke): 3,000 events, 100 clients, 2 s.
+    /// Small sizes for a quick check (CI smoke): 3,000 events, 100 clients, 4 s.
     #[arg(long, env = "LIVEMATCH_BENCH_QUICK")]
     pub quick: bool,
     /// Consumer benchmark: at least this many events (whole simulated matches) [default: 60000].
@@ -68,13 +72,14 @@ pub struct BenchArgs {
     /// Fan-out: numbers of WebSocket clients, one scenario each [default: 1000,10000].
     #[arg(long, env = "LIVEMATCH_BENCH_CLIENTS", value_delimiter = ',')]
     pub clients: Option<Vec<usize>>,
-    /// Fan-out: matches the clients are spread over.
-    #[arg(long, env = "LIVEMATCH_BENCH_MATCHES", default_value_t = 1)]
+    /// Fan-out: matches the clients are spread over (round robin).
+    #[arg(long, env = "LIVEMATCH_BENCH_MATCHES", default_value_t = 10)]
     pub matches: usize,
-    /// Fan-out: events per second published per match.
-    #[arg(long, env = "LIVEMATCH_BENCH_RATE", default_value_t = 20.0)]
+    /// Fan-out: events per second published per match (a live match: a
+    /// ball every few seconds at most).
+    #[arg(long, env = "LIVEMATCH_BENCH_RATE", default_value_t = 0.5)]
     pub rate: f64,
-    /// Fan-out: how long events are published [default: 5s].
+    /// Fan-out: how long events are published [default: 20s].
     #[arg(long, env = "LIVEMATCH_BENCH_DURATION", value_parser = humantime::parse_duration)]
     pub duration: Option<Duration>,
     /// Fan-out: clients connecting at once (keep it under the gateway's
@@ -126,7 +131,7 @@ impl BenchArgs {
     }
 
     fn duration(&self) -> Duration {
-        self.duration.unwrap_or(if self.quick { Duration::from_secs(2) } else { Duration::from_secs(5) })
+        self.duration.unwrap_or(if self.quick { Duration::from_secs(4) } else { Duration::from_secs(20) })
     }
 }
 
@@ -222,6 +227,14 @@ impl RedisSetup {
         }
     }
 
+    /// The process id of a redis-server started for the run.
+    fn pid(&self) -> Option<u32> {
+        match self {
+            RedisSetup::Spawned(server) => server.pid(),
+            _ => None,
+        }
+    }
+
     fn missing(&self) -> String {
         match self {
             RedisSetup::Missing(why) => why.clone(),
@@ -297,10 +310,10 @@ async fn consumer_rows(args: &BenchArgs, redis: &RedisSetup, prefix: &str, rows:
     let memory: Arc<MemoryStore> = Arc::new(MemoryStore::new());
     let mut sinks = Vec::new();
     match &redis_store {
-        Ok(store) => sinks.push(Some(Sink { name: "redis", store: Arc::clone(store) as _ })),
+        Ok(store) => sinks.push(Some(Sink { name: "redis", store: Arc::clone(store) as _, server_pid: redis.pid() })),
         Err(_) => sinks.push(None),
     }
-    sinks.push(Some(Sink { name: "memory", store: memory }));
+    sinks.push(Some(Sink { name: "memory", store: memory, server_pid: None }));
     for sink in &sinks {
         for &batch in &args.batch {
             let Some(sink) = sink else {
@@ -377,7 +390,7 @@ async fn fanout_rows(args: &BenchArgs, redis: &RedisSetup, prefix: &str, rows: &
             drain: args.drain,
             gateway: gateway.clone(),
         };
-        let scenario = format!("fan-out, {} clients", table::thousands(n as u64));
+        let scenario = fanout::scenario(n, args.matches, args.rate);
         let store = match &store {
             Ok(store) => Arc::clone(store),
             Err(why) => {

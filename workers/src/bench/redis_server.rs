@@ -85,6 +85,12 @@ impl RedisServer {
         &self.url
     }
 
+    /// The server's process id (for its CPU time).
+    #[must_use]
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Kill the server and reap it.
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;

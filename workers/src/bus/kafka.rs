@@ -103,11 +103,7 @@ impl std::fmt::Debug for KafkaConfig {
         let extra: Vec<(&str, &str)> = self
             .extra
             .iter()
-            .map(|(k, v)| {
-                let secret =
-                    ["password", "secret", "key", "token", "jaas"].iter().any(|s| k.to_ascii_lowercase().contains(s));
-                (k.as_str(), if secret { "<redacted>" } else { v.as_str() })
-            })
+            .map(|(k, v)| (k.as_str(), if is_secret_key(k) { "<redacted>" } else { v.as_str() }))
             .collect();
         f.debug_struct("KafkaConfig")
             .field("brokers", &self.brokers)
@@ -208,8 +204,23 @@ fn new_producer(config: &KafkaConfig) -> Result<FutureProducer<LogContext>, BusE
 }
 
 fn config_error(what: &str, e: &KafkaError) -> BusError {
-    tracing::warn!(error = %e, "kafka {what} configuration rejected");
-    BusError::Config(format!("{what}: {e}"))
+    // rdkafka's message ends with the property's value: never show a secret.
+    let message = match e {
+        KafkaError::ClientConfig(_, desc, key, value) if is_secret_key(key) => {
+            let desc = if value.is_empty() { desc.clone() } else { desc.replace(value.as_str(), "<redacted>") };
+            format!("Client config error: {desc} {key} <redacted>")
+        }
+        other => other.to_string(),
+    };
+    tracing::warn!(error = %message, "kafka {what} configuration rejected");
+    BusError::Config(format!("{what}: {message}"))
+}
+
+/// Whether a librdkafka property holds a secret (passwords, keys, tokens):
+/// its value is never logged.
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["password", "secret", "key", "token", "jaas"].iter().any(|s| key.contains(s))
 }
 
 fn topic_error(topic: &str, message: String) -> BusError {

@@ -7,7 +7,8 @@
 //! * `ws`: the upgrade and the receive half of each connection,
 //! * `sender`: the send half (live frames, gap repair, heartbeats),
 //! * `api`: REST endpoints,
-//! * [`limits`]: rate, connection and Origin limits,
+//! * [`limits`]: rate and connection limits,
+//! * [`origin`]: the Origin allow-list of WebSocket upgrades,
 //! * `metrics`: Prometheus metrics.
 //!
 //! [`app`] builds the router from a [`GatewayState`] without serving it
@@ -38,6 +39,7 @@ mod api;
 mod hub;
 pub mod limits;
 mod metrics;
+pub mod origin;
 mod sender;
 mod ws;
 

@@ -21,7 +21,8 @@ use tracing::{debug, warn};
 
 use super::GatewayState;
 use super::hub::Membership;
-use super::limits::{Permit, TokenBucket, origin_allowed};
+use super::limits::{Permit, TokenBucket};
+use super::origin::origin_allowed;
 use super::sender::{Outbound, SendHalf, SendSettings};
 use crate::protocol::{self, ClientOp, ErrorCode, FrameType, RequestError, ResetReason, close};
 use crate::store::{Since, StoreError};
@@ -39,8 +40,13 @@ pub(crate) async fn upgrade(State(state): State<GatewayState>, headers: HeaderMa
     let origin = headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("(not text)"));
     if !origin_allowed(&shared.config.allowed_origins, origin) {
         debug!(origin, "WebSocket upgrade from a foreign origin refused");
-        let error = format!("origin {} is not allowed to open a WebSocket here", origin.unwrap_or_default());
-        return (StatusCode::FORBIDDEN, Json(json!({ "error": error }))).into_response();
+        shared.metrics.bad_frame("origin_not_allowed");
+        let error = format!(
+            "origin {} is not allowed to open a WebSocket here (allowed: {})",
+            origin.unwrap_or_default(),
+            shared.config.allowed_origins.join(", ")
+        );
+        return (StatusCode::FORBIDDEN, Json(json!({ "error": error, "code": "origin_not_allowed" }))).into_response();
     }
     if shared.shutdown.is_cancelled() {
         return busy("the gateway is shutting down; connect to another replica");

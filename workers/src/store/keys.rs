@@ -1,8 +1,8 @@
 //! Redis key and channel names.
 //!
 //! Every per-match key carries the hash tag `{match-id}`, so all keys of one
-//! match live in one Redis Cluster slot and the commit script (which touches
-//! them all) works unchanged on a cluster:
+//! match live in one Redis Cluster slot and the commit transaction (which
+//! touches them all) works unchanged on a cluster:
 //!
 //! | name                 | type    | holds                                          |
 //! |----------------------|---------|------------------------------------------------|

@@ -20,6 +20,7 @@ use livematch_sports::engine::LobbyEntry;
 pub mod keys;
 pub mod memory;
 pub mod redis;
+mod redis_txn;
 
 /// What went wrong talking to the store.
 #[derive(Debug, thiserror::Error)]

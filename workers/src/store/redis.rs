@@ -2,11 +2,13 @@
 //!
 //! * Commands go through one [`ConnectionManager`] (multiplexed, reconnects
 //!   by itself), cloned per call.
-//! * A commit is one `EVALSHA` of `commit.lua`, which atomically checks the
-//!   stored seq, writes state, snapshot and seq, appends the frames to the
-//!   log, publishes them (joined by `\n`) on the match's channel and sets
-//!   the TTLs of a finished match. The frames travel as script arguments:
-//!   one round trip per batch, whatever its size.
+//! * A commit is an optimistic transaction on a dedicated connection
+//!   ([`super::redis_txn`]): `WATCH`/`GET` the stored seq, then one
+//!   `MULTI`…`EXEC` that writes state, snapshot and seq, appends the frames
+//!   to the log, publishes them (joined by `\n`) on the match's channel and
+//!   sets the TTLs of a finished match; `EXEC` writes nothing if the seq
+//!   changed meanwhile. Two round trips per batch, whatever its size, and
+//!   the frames never pass through Lua (which hashes every byte it sees).
 //! * Then the lobby entry is written by `lobby_put.lua` (a second round
 //!   trip: the lobby is in another cluster slot, and it must be written only
 //!   when the commit went through). That script never replaces an entry by
@@ -34,6 +36,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use redis::{Msg, RedisError, Script};
 
 use super::memory::{check_batch, expire_millis};
+use super::redis_txn::{self, CommitPool, TxnError, TxnOutcome};
 use super::{CommitBatch, CommitOutcome, Live, LiveControl, Since, Store, StoreError, keys};
 
 /// How long to wait for a TCP connection to Redis.
@@ -54,6 +57,7 @@ pub struct RedisConfig {
 pub struct RedisStore {
     client: redis::Client,
     conn: ConnectionManager,
+    commits: Arc<CommitPool>,
     scripts: Arc<Scripts>,
     /// `host:port` for logs and errors (never the password).
     addr: String,
@@ -66,7 +70,6 @@ impl std::fmt::Debug for RedisStore {
 }
 
 struct Scripts {
-    commit: Script,
     lobby_put: Script,
     lobby_list: Script,
 }
@@ -90,11 +93,11 @@ impl RedisStore {
         })?;
         tracing::info!(%addr, "connected to redis");
         let scripts = Scripts {
-            commit: Script::new(include_str!("commit.lua")),
             lobby_put: Script::new(include_str!("lobby_put.lua")),
             lobby_list: Script::new(include_str!("lobby_list.lua")),
         };
-        Ok(RedisStore { client, conn, scripts: Arc::new(scripts), addr })
+        let commits = Arc::new(CommitPool::new(client.clone(), CONNECT_TIMEOUT, RESPONSE_TIMEOUT));
+        Ok(RedisStore { client, conn, commits, scripts: Arc::new(scripts), addr })
     }
 
     fn fail(&self, command: &'static str, match_id: &str, err: &RedisError) -> StoreError {
@@ -161,38 +164,22 @@ impl Store for RedisStore {
         let id = batch.match_id.as_str();
         let state = serde_json::to_string(&batch.state).map_err(|e| corrupt("state", id, e))?;
         let expire_ms = expire_millis(batch.expire_after);
-        let mut conn = self.conn.clone();
-        let (outcome, seq): (String, String) = self
-            .scripts
-            .commit
-            .key(keys::state(id))
-            .key(keys::snapshot(id))
-            .key(keys::seq(id))
-            .key(keys::log(id))
-            .arg(batch.prev_seq)
-            .arg(batch.state.seq)
-            .arg(state)
-            .arg(&batch.snapshot)
-            .arg(expire_ms.unwrap_or(0))
-            .arg(keys::live(id))
-            .arg(&batch.frames)
-            .invoke_async(&mut conn)
-            .await
-            .map_err(|e| self.fail("commit", id, &e))?;
-        let seq = parse_seq(id, &seq)?;
-        match outcome.as_str() {
-            "committed" => {
+        let outcome = redis_txn::commit(&self.commits, batch, &state, expire_ms).await.map_err(|e| match e {
+            TxnError::Redis(e) => self.fail("commit", id, &e),
+            TxnError::BadSeq(message) => corrupt("seq", id, message),
+        })?;
+        match outcome {
+            TxnOutcome::Committed => {
                 self.put_lobby(&batch.lobby, expire_ms).await?;
                 Ok(CommitOutcome::Committed)
             }
-            "conflict" => {
+            TxnOutcome::Conflict(seq) => {
                 if seq == batch.state.seq {
                     self.put_lobby(&batch.lobby, expire_ms).await?;
                 }
                 tracing::debug!(match_id = id, prev_seq = batch.prev_seq, stored_seq = seq, "commit conflict");
                 Ok(CommitOutcome::Conflict { stored_seq: seq })
             }
-            other => Err(corrupt("commit reply", id, other)),
         }
     }
 
