@@ -83,7 +83,7 @@ fn test(no_install: bool, no_lint: bool) -> anyhow::Result<()> {
         run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     }
     // The binaries the end-to-end tests run as processes (and as pods).
-    run(cargo().args(["build", "--bin", "livematch", "--bin", "livematch-operator"]))?;
+    run(cargo().args(["build", "--workspace", "--bin", "livematch", "--bin", "livematch-operator"]))?;
     let bin = target_dir().join("debug").join("livematch");
     let operator = target_dir().join("debug").join("livematch-operator");
     run(cargo()
