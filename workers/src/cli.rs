@@ -359,6 +359,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn producer_and_consumer_only_listen_for_ops() {
+        for command in ["produce", "consume"] {
+            let err = Cli::try_parse_from(["livematch", command, "--match-id", "m", "--listen", "0.0.0.0:8080"])
+                .map(|_| ())
+                .expect_err("no viewer address");
+            assert!(err.to_string().contains("--listen"), "{err}");
+        }
+    }
+
+    #[test]
     fn cli_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();

@@ -175,7 +175,10 @@ impl Folder {
                     metrics.skip("wrong_match");
                 }
                 Ok(env) => {
-                    self.pending.insert(env.seq, env);
+                    // The same seq twice in one batch: counted like any duplicate.
+                    if self.pending.insert(env.seq, env).is_some() {
+                        metrics.skip("duplicate");
+                    }
                 }
                 Err(e) => {
                     warn!(offset = rec.offset, error = %e, "malformed record skipped");
