@@ -60,8 +60,7 @@ pub async fn run(command: Command) -> Result<(), CommandError> {
 async fn produce(args: ProduceArgs, shutdown: tokio_util::sync::CancellationToken) -> Result<(), CommandError> {
     // Checked first: a format of another sport fails before any connection is made.
     let source = args.source.source()?;
-    let mut registry =
-        Registry::with_prefix_and_labels("", [("match".into(), args.match_id.clone().into())].into_iter());
+    let mut registry = Registry::with_labels([("match".into(), args.match_id.clone().into())].into_iter());
     let metrics = ProducerMetrics::register(&mut registry);
     let ops = Ops::new(registry);
     serve_ops(args.ops.metrics_listen, ops.clone(), shutdown.clone())
@@ -86,8 +85,7 @@ async fn produce(args: ProduceArgs, shutdown: tokio_util::sync::CancellationToke
 }
 
 async fn consume(args: ConsumeArgs, shutdown: tokio_util::sync::CancellationToken) -> Result<(), CommandError> {
-    let mut registry =
-        Registry::with_prefix_and_labels("", [("match".into(), args.match_id.clone().into())].into_iter());
+    let mut registry = Registry::with_labels([("match".into(), args.match_id.clone().into())].into_iter());
     let metrics = ConsumerMetrics::register(&mut registry);
     let ops = Ops::new(registry);
     serve_ops(args.ops.metrics_listen, ops.clone(), shutdown.clone())

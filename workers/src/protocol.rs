@@ -7,6 +7,7 @@
 //! `seq` and `ts` ([`frame_meta`]).
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use livematch_sports::engine::LobbyEntry;
 use livematch_sports::{Envelope, Event, PatchOp, Status};
@@ -322,20 +323,23 @@ pub fn snapshot_frame(match_id: &str, seq: u64, data: Option<&str>) -> String {
 /// the consumer; gateways forward it verbatim. Never contains a newline.
 #[must_use]
 pub fn event_frame(env: &Envelope, patch: &[PatchOp]) -> String {
-    let mut out = String::with_capacity(256);
-    out.push_str(r#"{"type":"event","match":"#);
-    push_json(&mut out, &env.match_id);
+    // Built as bytes in one buffer sized for a typical frame (a cricket
+    // delivery: ~20 ops, ~2 KB): every part is serialized in place, nothing
+    // is copied or regrown op after op. This runs once per event.
+    let mut out = Vec::with_capacity(EVENT_FRAME_BASE + EVENT_FRAME_PER_OP * patch.len());
+    out.extend_from_slice(br#"{"type":"event","match":"#);
+    write_json(&mut out, &env.match_id);
     let _ = write!(out, r#","seq":{},"ts":{},"sport":"{}","event":"#, env.seq, env.ts, env.event.sport().as_str());
     match &env.event {
-        Event::Cricket(event) => push_json(&mut out, event),
-        Event::Football(event) => push_json(&mut out, event),
-        Event::Basketball(event) => push_json(&mut out, event),
-        Event::Tennis(event) => push_json(&mut out, event),
+        Event::Cricket(event) => write_json(&mut out, event),
+        Event::Football(event) => write_json(&mut out, event),
+        Event::Basketball(event) => write_json(&mut out, event),
+        Event::Tennis(event) => write_json(&mut out, event),
     }
-    out.push_str(r#","patch":"#);
-    push_json(&mut out, patch);
-    out.push('}');
-    out
+    out.extend_from_slice(br#","patch":"#);
+    write_json(&mut out, patch);
+    out.push(b'}');
+    into_text(out)
 }
 
 /// The frame of an event the consumer had to skip (rejected or missing):
@@ -479,6 +483,27 @@ fn push_json<T: Serialize + ?Sized>(out: &mut String, value: &T) {
     }
 }
 
+/// Bytes reserved for an event frame besides its patch ops.
+const EVENT_FRAME_BASE: usize = 512;
+/// Bytes reserved per patch op of an event frame.
+const EVENT_FRAME_PER_OP: usize = 128;
+
+/// Append `value` as compact JSON, serialized straight into `out` (no
+/// temporary string per value, as [`push_json`] makes).
+fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let start = out.len();
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.truncate(start);
+        out.extend_from_slice(b"null");
+    }
+}
+
+/// A frame built as bytes, as text. It only ever holds serde_json's output
+/// and ASCII, so this is one validating pass and never lossy.
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,6 +611,24 @@ mod tests {
         );
         assert_eq!(frame_meta(&frame), Some(FrameMeta { seq: 42, ts: Some(1_700_000_000_123) }));
         assert_eq!(frame_seq(&frame), Some(42));
+    }
+
+    #[test]
+    fn event_frames_are_byte_for_byte_serde_json() {
+        let tricky = "Jadeja — “Jaddu” c \"Smith\" b Ångström\n\\ \u{1F3CF} \u{7}";
+        let event = cricket::Event::Toss { winner: tricky.into(), decision: TossDecision::Field };
+        let env = Envelope::new("m.1", 7, -5, Event::Cricket(event.clone()));
+        let patch: Vec<PatchOp> = (0..40)
+            .map(|i| PatchOp::add(format!("/commentary/{i}"), json!({"text": tricky, "n": i, "rate": 7.25})))
+            .collect();
+        let event_json = serde_json::to_string(&event).unwrap_or_default();
+        for ops in [&patch[..0], &patch[..1], &patch[..]] {
+            let expected = format!(
+                r#"{{"type":"event","match":"m.1","seq":7,"ts":-5,"sport":"cricket","event":{event_json},"patch":{}}}"#,
+                serde_json::to_string(ops).unwrap_or_default()
+            );
+            assert_eq!(event_frame(&env, ops), expected);
+        }
     }
 
     #[test]

@@ -37,10 +37,10 @@ fn assert_counted<'a>(report: &'a Report, id: &str) -> &'a Row {
     r
 }
 
-fn assert_fanout(report: &Report, clients: u64, events: u64) {
-    let idle = assert_counted(report, &format!("idle/{clients}"));
+fn assert_fanout(report: &Report, clients: u64, matches: u64, events: u64) {
+    let idle = assert_counted(report, &format!("idle/{clients}x{matches}"));
     assert_eq!(idle.count, Some(clients), "{report}");
-    let fanout = assert_counted(report, &format!("fanout/{clients}"));
+    let fanout = assert_counted(report, &format!("fanout/{clients}x{matches}"));
     assert_eq!(fanout.expected, Some(clients * events), "frames expected = events × clients:\n{report}");
     let (p50, p99, max) = (fanout.p50_ms, fanout.p99_ms, fanout.max_ms);
     assert!(p50.is_some_and(|p| p > 0.0), "p50 {p50:?}:\n{report}");
@@ -59,7 +59,7 @@ async fn tiny_bench_rows_add_up() {
         "--clients",
         "24",
         "--matches",
-        "2",
+        "2,1",
         "--rate",
         "20",
         "--duration",
@@ -91,15 +91,16 @@ async fn tiny_bench_rows_add_up() {
             assert_eq!(assert_counted(&report, id).expected, generated, "{report}");
         }
         assert!(row(&report, "consumer/redis/1000").target.is_some(), "{report}");
-        // 20 events/s for 0.5 s: 10 events per match, 12 viewers each.
-        assert_fanout(&report, 24, 10);
-        let idle = row(&report, "idle/24");
+        // 20 events/s for 0.5 s: 10 events per match, 12 (or 24) viewers each.
+        assert_fanout(&report, 24, 2, 10);
+        assert_fanout(&report, 24, 1, 10);
+        let idle = row(&report, "idle/24x2");
         assert!(idle.rss_kib.is_some_and(|k| k > 1024), "gateway RSS is measured apart:\n{report}");
         assert!(idle.per_conn_kib.is_some(), "{report}");
-        assert!(row(&report, "fanout/24").rss_kib.is_some_and(|k| k > 1024), "peak RSS:\n{report}");
+        assert!(row(&report, "fanout/24x2").rss_kib.is_some_and(|k| k > 1024), "peak RSS:\n{report}");
     } else {
         assert!(row(&report, "consumer/redis/1000").skipped.is_some(), "{report}");
-        assert!(row(&report, "fanout/24").skipped.is_some(), "{report}");
+        assert!(row(&report, "fanout/24x2").skipped.is_some(), "{report}");
     }
 }
 
@@ -121,9 +122,12 @@ async fn in_process_gateway_fans_out_without_loss() {
     .unwrap_or_else(|e| panic!("bench failed: {e}"));
     println!("{report}");
     assert!(report.row("fold").is_none() && report.row("consumer/memory/1000").is_none(), "{report}");
-    assert_fanout(&report, 10, 20);
-    assert_fanout(&report, 30, 20);
-    assert_eq!(row(&report, "idle/30").per_conn_kib, None, "no memory figure in process:\n{report}");
+    for clients in [10, 30] {
+        for matches in [10, 1] {
+            assert_fanout(&report, clients, matches, 20);
+        }
+    }
+    assert_eq!(row(&report, "idle/30x1").per_conn_kib, None, "no memory figure in process:\n{report}");
 }
 
 #[tokio::test]
@@ -133,6 +137,7 @@ async fn bad_flags_are_refused_before_measuring() {
         (&["--batch", "0"][..], "--batch"),
         (&["--clients", "100,0"][..], "--clients"),
         (&["--matches", "0"][..], "--matches"),
+        (&["--matches", "10,0"][..], "--matches"),
     ] {
         match bench::measure(args(flags)).await {
             Err(e @ BenchError::Args(_)) => {
@@ -143,4 +148,5 @@ async fn bad_flags_are_refused_before_measuring() {
         }
     }
     assert!(Wrapper::try_parse_from(["bench", "--format", "test-match"]).is_err());
+    assert!(Wrapper::try_parse_from(["bench", "--client-nice", "25"]).is_err());
 }

@@ -451,6 +451,62 @@ async fn finished_match_keys_get_a_ttl() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Redis-only: writers racing to extend one match (two connections, two
+/// tasks on each, batches of different sizes) never both get a batch in:
+/// every seq is in the log once, in order, and the seq is the log's length.
+#[tokio::test]
+async fn racing_writers_commit_each_seq_once() -> anyhow::Result<()> {
+    const END: u64 = 120;
+    let (server, first) = redis().await?;
+    let second = RedisStore::connect(&RedisConfig { url: server.url() }).await?;
+    let mut writers = tokio::task::JoinSet::new();
+    for (w, store) in [first.clone(), first.clone(), second.clone(), second].into_iter().enumerate() {
+        writers.spawn(async move {
+            let (mut committed, mut conflicts) = (0u64, 0u64);
+            loop {
+                let prev = store.load_state("race").await?.map_or(0, |s| s.seq);
+                if prev >= END {
+                    return anyhow::Ok((committed, conflicts));
+                }
+                let count = (w as u64 % 3 + 1).min(END - prev);
+                match store.commit(&batch("race", prev, count)).await? {
+                    CommitOutcome::Committed => committed += count,
+                    CommitOutcome::Conflict { .. } => conflicts += 1,
+                }
+            }
+        });
+    }
+    let (mut committed, mut conflicts) = (0, 0);
+    while let Some(done) = writers.join_next().await {
+        let (c, k) = done??;
+        committed += c;
+        conflicts += k;
+    }
+    println!("{committed} frames committed, {conflicts} conflicts");
+    assert_eq!(committed, END, "frames committed in all");
+    assert_eq!(first.load_state("race").await?.map(|s| s.seq), Some(END));
+    assert_eq!(first.since("race", 0, 1000).await?, Since::Frames(frames("race", 1..=END)));
+    Ok(())
+}
+
+/// Redis-only: a batch refused by the compare-and-set leaves a finished
+/// match's keys as they were, TTLs included.
+#[tokio::test]
+async fn conflict_keeps_a_finished_match_as_it_was() -> anyhow::Result<()> {
+    let (server, store) = redis().await?;
+    let done = finished(batch("kept", 0, 3), Duration::from_secs(600));
+    commit_ok(&store, &done).await?;
+    assert_eq!(store.commit(&batch("kept", 1, 1)).await?, CommitOutcome::Conflict { stored_seq: 3 });
+    for key in keys::all("kept") {
+        let reply = server.raw_command(&["PTTL", &key]).await?;
+        let ms: i64 = reply.trim_start_matches(':').parse().with_context(|| format!("PTTL {key}: {reply}"))?;
+        ensure!((590_000..=600_000).contains(&ms), "{key}: PTTL {ms}");
+    }
+    assert_eq!(server.raw_command(&["GET", &keys::seq("kept")]).await?, "3");
+    assert_eq!(store.since("kept", 0, 10).await?, Since::Frames(frames("kept", 1..=3)));
+    Ok(())
+}
+
 /// Redis-only: the live stream ends when the connection is lost, and the
 /// store's command connection comes back (scripts reloaded) after a restart.
 #[tokio::test]

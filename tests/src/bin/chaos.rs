@@ -34,7 +34,9 @@ struct Args {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,chaos=info,livematch_e2e=info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();

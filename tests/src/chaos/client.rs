@@ -56,9 +56,6 @@ pub struct ClientSpec {
     pub record_latency: bool,
     /// Stop reading after the first snapshot until released (no reconnect).
     pub stall: bool,
-    /// Pause after reading each frame (a viewer on a slow link that reads,
-    /// but slower than the match goes).
-    pub read_delay: Option<Duration>,
     /// `SO_RCVBUF` of the socket (a small one makes a stalled client's
     /// socket fill quickly, like a mobile link).
     pub recv_buffer: Option<u32>,
@@ -79,7 +76,6 @@ impl ClientSpec {
             track_state: false,
             record_latency: false,
             stall: false,
-            read_delay: None,
             recv_buffer: None,
             reconnect_jitter: Duration::from_millis(500),
             seed,
@@ -326,12 +322,6 @@ async fn session(
         };
         if let Some(end) = on_message(spec, ws, message, stream, report, progress).await {
             return Exit::Ended(end);
-        }
-        if let Some(delay) = spec.read_delay {
-            tokio::select! {
-                () = stop.cancelled() => return Exit::Stop,
-                () = tokio::time::sleep(delay) => {}
-            }
         }
     }
 }

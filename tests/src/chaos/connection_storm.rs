@@ -14,6 +14,9 @@
 //! speed (the producer is restarted with `--speed 0`, continuing the same
 //! match) so the run ends quickly.
 //!
+//! The gateway's memory must stay under the bound the slow-viewers
+//! scenario documents (64 MiB + 64 KiB per connection).
+//!
 //! Recovery: per viewer, from the kill until it holds the first event
 //! published after it.
 
@@ -28,6 +31,7 @@ use super::check;
 use super::client::ClientSpec;
 use super::lab::{Lab, MatchSpec, RssWatch, metric};
 use super::report::{quantile, seconds};
+use super::slow_viewers::{RSS_BASE_KIB, RSS_PER_CONNECTION_KIB};
 use super::viewers::Viewers;
 use super::{Row, Scenario, Settings, Trial, published, wait_published};
 
@@ -60,6 +64,7 @@ pub(super) async fn run(settings: &Settings, row: &mut Row) -> anyhow::Result<()
     let storm_time = quantile(&served, 1.0).unwrap_or_default();
     info!(clients, storm = ?storm_time, "connection storm served");
     let open = metric(&gateway.addr, "livematch_gateway_connections_open").await?.unwrap_or(0.0);
+    let rss_served = rss.peak_kib();
 
     // Everyone reconnects after a restart.
     let before = published(&producer).await.max(viewers.max_seq());
@@ -89,10 +94,18 @@ pub(super) async fn run(settings: &Settings, row: &mut Row) -> anyhow::Result<()
     if resets > 0 {
         trial.failures.push(format!("{resets} viewers got a reset instead of resuming"));
     }
+    let peak = rss.finish().await;
+    let bound = RSS_BASE_KIB + RSS_PER_CONNECTION_KIB * clients as u64;
+    if peak > bound {
+        trial.failures.push(format!("gateway RSS peaked at {peak} KiB, over the bound of {bound} KiB"));
+    }
     trial.notes.push(format!(
-        "{clients} connects served in {} (p50 {}), {failures} refused attempts retried; gateway back in {}",
+        "{clients} connects served in {} (p50 {}), {failures} refused attempts retried; \
+         {} MiB with all connected (bound {} MiB); gateway back in {}",
         seconds(storm_time),
         seconds(quantile(&served, 0.5).unwrap_or_default()),
+        rss_served / 1024,
+        bound / 1024,
         seconds(restart)
     ));
     super::check_match(&lab, &gateway.addr, &spec, &reports, false, &mut trial).await?;
@@ -101,6 +114,6 @@ pub(super) async fn run(settings: &Settings, row: &mut Row) -> anyhow::Result<()
     row.recovery.extend(trial.recovery);
     row.failures.extend(trial.failures);
     row.notes.extend(trial.notes);
-    row.peak_rss_kib = Some(rss.finish().await);
+    row.peak_rss_kib = Some(peak);
     Ok(())
 }

@@ -46,7 +46,7 @@ pub(super) async fn run(settings: &Settings, row: &mut Row) -> anyhow::Result<()
     }
     let graceful = trials / 2;
     row.notes.push(format!(
-        "{} kill -9 + {graceful} SIGTERM; {} viewer reconnections timed",
+        "{} kill -9 + {graceful} SIGTERM; {} viewers of the stopped replica resumed",
         trials - graceful,
         row.recovery.len()
     ));

@@ -160,7 +160,11 @@ async fn trial(
     let reset_viewers = reports.iter().filter(|r| !r.resets.is_empty()).count();
     let reasons: std::collections::BTreeSet<&str> =
         reports.iter().flat_map(|r| r.resets.iter().map(String::as_str)).collect();
-    let resets = format!("{reset_viewers}/{} ({})", reports.len(), reasons.into_iter().collect::<Vec<_>>().join(" "));
+    let resets = if reasons.is_empty() {
+        format!("0/{}", reports.len())
+    } else {
+        format!("{reset_viewers}/{} ({})", reports.len(), reasons.into_iter().collect::<Vec<_>>().join(", "))
+    };
     if rebuilt.is_ok() {
         super::check_match(lab, &gateway.addr, &spec, &reports, true, &mut trial).await?;
     }

@@ -117,6 +117,8 @@ pub struct ClientStats {
     pub latencies_us: Vec<u32>,
     /// Publish→read by the client task of each, in µs.
     pub read_latencies_us: Vec<u32>,
+    /// Frames read without a kernel receive stamp (not in `latencies_us`).
+    pub unstamped: u64,
     /// Frames that came twice or out of order.
     pub out_of_order: u64,
     /// `reset` and `error` frames.
@@ -195,9 +197,9 @@ pub async fn run(spec: ClientSpec, ctx: ClientContext) -> ClientStats {
                         if let Some(us) = probe.latency_us(spec.match_index, seq, now) {
                             stats.read_latencies_us.push(us);
                         }
-                        if arrived > 0
-                            && let Some(us) = probe.latency_us(spec.match_index, seq, probe.since_base(arrived))
-                        {
+                        if arrived == 0 {
+                            stats.unstamped += 1;
+                        } else if let Some(us) = probe.latency_us(spec.match_index, seq, probe.since_base(arrived)) {
                             stats.latencies_us.push(us);
                         }
                         if stats.received == expected {

@@ -120,7 +120,7 @@ pub async fn fold_row(workload: &Workload) -> Result<Row, BenchError> {
 /// Commit (then delete) a one-event match, so the timed run starts as a
 /// long-running consumer does: connected, with the store's scripts loaded.
 /// Without it, hundreds of consumers committing at once all miss Redis's
-/// script cache and send their first batch twice (EVALSHA, NOSCRIPT,
+/// script cache for the lobby script and send it twice (EVALSHA, NOSCRIPT,
 /// EVAL).
 async fn warm_up(store: &dyn Store, id: &str, events: &[cricket::Event]) -> Result<(), StoreError> {
     let mut state = MatchState::new(id, Sport::Cricket);

@@ -1,7 +1,17 @@
-//! Gateway fan-out: N loopback WebSocket viewers of one gateway, events
-//! committed straight into the store at a steady rate, publish→receive
-//! latency of every frame at every viewer, and the gateway's memory
-//! before, with N idle connections, and at its peak during the fan-out.
+//! Gateway fan-out: N loopback WebSocket viewers of one gateway spread over
+//! M matches, each match's events committed straight into the store at a
+//! live match's pace (each match at a random phase of its own), the
+//! latency of every frame at every viewer, and the gateway's memory before,
+//! with N idle connections, and at its peak during the fan-out.
+//!
+//! Latency runs from the publisher's commit to the frame's arrival in the
+//! viewer's socket (the kernel's receive timestamp, [`super::stamped`]):
+//! the viewers share this machine's cores with the gateway, and the time a
+//! viewer task waits for a core is the benchmark's, not the gateway's. For
+//! the same reason the viewers run on a runtime of their own at a low
+//! priority (nice 19 by default): they take the CPU the gateway leaves, as
+//! viewers on machines of their own would. Their own read time is reported
+//! too.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,6 +64,8 @@ pub struct FanoutSettings {
     /// Worker threads of a runtime of their own for the clients (0: run
     /// them on the caller's runtime).
     pub client_threads: usize,
+    /// Niceness of the clients' own threads (Linux; 0: none).
+    pub client_nice: i32,
     /// How long to wait for frames still in flight after the last publish.
     pub drain: Duration,
     pub gateway: GatewayKind,
@@ -136,16 +148,31 @@ pub fn scenario(clients: usize, matches: usize, rate: f64) -> String {
     format!("fan-out, {} clients × {} matches, {rate} ev/s each", thousands(clients as u64), matches.max(1))
 }
 
-/// Measure one fan-out scenario: an `idle/N` row and a `fanout/N` row.
+/// A row's id: `fanout/10000x1` (N clients over M matches).
+#[must_use]
+pub fn row_id(kind: &str, clients: usize, matches: usize) -> String {
+    format!("{kind}/{clients}x{}", matches.max(1))
+}
+
+/// The ids of a scenario's matches (unique per scenario within a run).
+#[must_use]
+pub fn match_ids(prefix: &str, settings: &FanoutSettings) -> Vec<String> {
+    let (n, matches) = (settings.clients, settings.matches.max(1));
+    (0..matches).map(|m| format!("{prefix}-fanout{n}x{matches}-{m}")).collect()
+}
+
+/// Measure one fan-out scenario: an `idle/NxM` row and a `fanout/NxM` row.
 ///
 /// # Errors
 /// The gateway does not start, no client connects, or the store fails.
 pub async fn rows(settings: &FanoutSettings, store: Arc<dyn Store>, prefix: &str) -> Result<Vec<Row>, BenchError> {
     let n = settings.clients;
-    let matches = settings.matches.max(1);
     let wanted = settings.events_per_match();
-    let mut publishers: Vec<Publisher> =
-        (0..matches).map(|m| Publisher::new(format!("{prefix}-fanout{n}-{m}"), 1000 + m as u64, wanted + 1)).collect();
+    let mut publishers: Vec<Publisher> = match_ids(prefix, settings)
+        .into_iter()
+        .zip(1000u64..)
+        .map(|(id, seed)| Publisher::new(id, seed, wanted + 1))
+        .collect();
     // The first event is committed before anyone connects: the snapshot.
     for p in &mut publishers {
         p.commit_next(&*store, None).await?;
@@ -192,9 +219,11 @@ async fn measure(
     per_match: usize,
 ) -> Result<Measured, BenchError> {
     let own_runtime = if settings.client_threads > 0 {
+        let nice = settings.client_nice;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(settings.client_threads)
             .thread_name("bench-client")
+            .on_thread_start(move || lower_priority(nice))
             .enable_all()
             .build()
             .map_err(|source| BenchError::Io { what: "start the clients' runtime".into(), source })?;
@@ -208,6 +237,17 @@ async fn measure(
         runtime.shutdown_background();
     }
     result
+}
+
+/// Give the calling thread niceness `nice` (on Linux niceness belongs to
+/// a thread, so the publisher and the rest of the bench keep theirs).
+fn lower_priority(nice: i32) {
+    if nice == 0 {
+        return;
+    }
+    if let Err(e) = rustix::process::setpriority_process(None, nice) {
+        warn!(error = %e, nice, "bench: cannot lower the clients' priority");
+    }
 }
 
 async fn fan_out(
@@ -280,18 +320,17 @@ async fn fan_out(
     }
     let self_pid = std::process::id();
     let (gw_cpu_before, self_cpu_before) = (pid.and_then(rss::cpu_time), rss::cpu_time(self_pid));
-    // Each match publishes every `period`; matches are independent, so
-    // their events are spread evenly over the period instead of all
-    // landing in the same instant.
+    // Each match publishes one event every `period`, as a live match does,
+    // at a phase of its own: independent matches are not in step, so their
+    // bursts mostly fall apart, and sometimes together (phases are random,
+    // seeded: the same every run).
     let period = Duration::from_secs_f64(1.0 / settings.rate.max(0.001));
+    let schedule = schedule(publishers.len(), per_match, period, PHASE_SEED);
     let publish_started = Instant::now();
     let start = tokio::time::Instant::now();
-    let count = publishers.len();
-    for k in 0..per_match {
-        for (index, p) in publishers.iter_mut().enumerate() {
-            #[allow(clippy::cast_precision_loss)]
-            let offset = (k as f64 + index as f64 / count as f64) * period.as_secs_f64();
-            tokio::time::sleep_until(start + Duration::from_secs_f64(offset)).await;
+    for (at, index) in schedule {
+        tokio::time::sleep_until(start + at).await;
+        if let Some(p) = publishers.get_mut(index) {
             p.commit_next(&**store, Some((&probe, index))).await?;
         }
     }
@@ -331,6 +370,29 @@ async fn fan_out(
     })
 }
 
+/// Seed of the matches' publishing phases.
+const PHASE_SEED: u64 = 20;
+
+/// When each match publishes: event `k` of match `m` at `(k + phase_m) ×
+/// period`, `phase_m` drawn uniformly from [0, 1). In time order, as
+/// (offset from the start, match index).
+fn schedule(matches: usize, per_match: usize, period: Duration, seed: u64) -> Vec<(Duration, usize)> {
+    use rand::{Rng as _, SeedableRng as _};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let phases: Vec<f64> = (0..matches).map(|_| rng.random::<f64>()).collect();
+    let mut at: Vec<(Duration, usize)> = (0..per_match)
+        .flat_map(|k| {
+            phases.iter().enumerate().map(move |(m, phase)| {
+                #[allow(clippy::cast_precision_loss)]
+                let slots = k as f64 + phase;
+                (period.mul_f64(slots), m)
+            })
+        })
+        .collect();
+    at.sort();
+    at
+}
+
 async fn sample_rss(pid: u32, peak: Arc<AtomicU64>, stop: CancellationToken) {
     let mut ticker = tokio::time::interval(RSS_SAMPLE);
     loop {
@@ -361,11 +423,13 @@ impl Measured {
         let mut histogram = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).ok();
         let mut read_histogram = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).ok();
         let (mut received, mut out_of_order, mut unexpected, mut dropped) = (0u64, 0u64, 0u64, 0usize);
+        let mut unstamped = 0u64;
         let mut drop_reason = None;
         for s in &self.stats {
             received += s.received;
             out_of_order += s.out_of_order;
             unexpected += s.unexpected;
+            unstamped += s.unstamped;
             for (h, values) in [(&mut histogram, &s.latencies_us), (&mut read_histogram, &s.read_latencies_us)] {
                 if let Some(h) = h.as_mut() {
                     for us in values {
@@ -405,7 +469,7 @@ impl Measured {
         }
         #[allow(clippy::cast_precision_loss)]
         let idle = Row {
-            id: format!("idle/{n}"),
+            id: row_id("idle", n, settings.matches),
             scenario: format!("gateway, {} idle connections", thousands(n as u64)),
             count: Some(self.connected as u64),
             expected: Some(n as u64),
@@ -423,19 +487,27 @@ impl Measured {
         let p99 = quantile(0.99);
         let matches = settings.matches.max(1);
         let mut notes = format!(
-            "lost {lost}; {} viewers per match, {per_match} events per match over {:.1} s, matches staggered",
+            "lost {lost}; {} viewers per match, {per_match} events per match over {:.1} s (one per {:.1} s per match, matches at random phases)",
             thousands((n / matches) as u64),
             self.publish_wall.as_secs_f64(),
+            1.0 / settings.rate.max(0.001),
         );
         if stamped {
+            notes.push_str("; latency: publish → frame in the viewer's socket (kernel receive stamp)");
+            if unstamped > 0 {
+                notes.push_str(&format!(" ({unstamped} frames had none: left out)"));
+            }
             let read = |q: f64| read_histogram.as_ref().filter(|h| !h.is_empty()).map(|h| ms(h.value_at_quantile(q)));
             if let (Some(p50), Some(p99)) = (read(0.5), read(0.99)) {
-                notes.push_str(&format!(
-                    "; latency to the client's socket (kernel stamp); to the client task's read p50 {p50:.1} / p99 {p99:.1} ms"
-                ));
+                notes.push_str(&format!(", to the viewer task's read p50 {p50:.1} / p99 {p99:.1} ms"));
             }
         } else {
-            notes.push_str("; latency to the client task's read (no kernel stamps)");
+            notes.push_str("; latency: publish → the viewer task's read (no kernel stamps here)");
+        }
+        match (settings.client_threads, settings.client_nice) {
+            (0, _) => notes.push_str("; clients on the bench's runtime"),
+            (threads, 0) => notes.push_str(&format!("; clients on {threads} threads")),
+            (threads, nice) => notes.push_str(&format!("; clients on {threads} threads at nice {nice}")),
         }
         if out_of_order > 0 || unexpected > 0 {
             notes.push_str(&format!(", out of order {out_of_order}, reset/error frames {unexpected}"));
@@ -458,7 +530,7 @@ impl Measured {
         let ok = lost == 0 && self.connected == n && dropped == 0;
         #[allow(clippy::cast_precision_loss)]
         let fanout = Row {
-            id: format!("fanout/{n}"),
+            id: row_id("fanout", n, settings.matches),
             scenario: scenario(n, matches, settings.rate),
             count: Some(received),
             expected: Some(expected),
@@ -475,5 +547,30 @@ impl Measured {
             ..Row::default()
         };
         vec![idle, fanout]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_match_keeps_its_pace_at_its_own_phase() {
+        let period = Duration::from_secs(2);
+        let plan = schedule(10, 5, period, PHASE_SEED);
+        assert_eq!(plan.len(), 50);
+        assert!(plan.windows(2).all(|w| w[0].0 <= w[1].0), "in time order");
+        for m in 0..10 {
+            let times: Vec<Duration> = plan.iter().filter(|(_, i)| *i == m).map(|(at, _)| *at).collect();
+            assert_eq!(times.len(), 5);
+            assert!(times[0] < period, "match {m} starts within the first period");
+            for pair in times.windows(2) {
+                let gap = pair[1] - pair[0];
+                assert!(gap.abs_diff(period) < Duration::from_micros(1), "match {m}: events {gap:?} apart");
+            }
+        }
+        let phases: std::collections::BTreeSet<Duration> = plan.iter().take(10).map(|(at, _)| *at).collect();
+        assert_eq!(phases.len(), 10, "matches are not in step");
+        assert_eq!(plan, schedule(10, 5, period, PHASE_SEED), "the same every run");
     }
 }

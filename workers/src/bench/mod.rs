@@ -6,15 +6,18 @@
 //!   log, one consumer task per match, into Redis and into the in-memory
 //!   store, with batches of up to 1000 events and of 1 (what batching buys);
 //!   events per second from the consumers' start until every match is
-//!   written.
+//!   written. The notes give CPU time per event (consumers, redis-server):
+//!   the figure that holds when other work shares the machine.
 //! * **fan-out**: a `livematch gateway` child process (its memory measured
 //!   apart from the clients) and N loopback WebSocket viewers in this
-//!   process, spread over M matches; each match commits an event into Redis
-//!   at a live match's pace (default: one every 2 s, the matches' events
-//!   staggered, as independent matches' are); every viewer's latency of
-//!   every frame, from the publisher's commit to the frame's arrival in the
-//!   viewer's socket (kernel timestamp) and to the viewer task's read; the
-//!   gateway's memory before, with N idle connections, and at its peak.
+//!   process, spread over M matches (default: 10 matches, and all viewers
+//!   on one); each match commits an event into Redis at a live match's pace
+//!   (default: one every 2 s, each match at a random phase of its own, as
+//!   independent matches are); every viewer's latency of every frame, from
+//!   the publisher's commit to the frame's arrival in the viewer's socket
+//!   (kernel timestamp) and to the viewer task's read; the viewers run at
+//!   nice 19 on threads of their own (see [`fanout`]); the gateway's memory
+//!   before, with N idle connections, and at its peak.
 //!
 //! Redis is `--redis URL`, or a `redis-server` from `PATH` started on a
 //! free port for the run. Targets (consumer ≥ 100,000 events/s into Redis;
@@ -72,9 +75,11 @@ pub struct BenchArgs {
     /// Fan-out: numbers of WebSocket clients, one scenario each [default: 1000,10000].
     #[arg(long, env = "LIVEMATCH_BENCH_CLIENTS", value_delimiter = ',')]
     pub clients: Option<Vec<usize>>,
-    /// Fan-out: matches the clients are spread over (round robin).
-    #[arg(long, env = "LIVEMATCH_BENCH_MATCHES", default_value_t = 10)]
-    pub matches: usize,
+    /// Fan-out: matches the clients are spread over (round robin), one
+    /// scenario per value and client count: 10 live matches, and all
+    /// viewers on one match (every event one burst to all of them).
+    #[arg(long, env = "LIVEMATCH_BENCH_MATCHES", value_delimiter = ',', default_value = "10,1")]
+    pub matches: Vec<usize>,
     /// Fan-out: events per second published per match (a live match: a
     /// ball every few seconds at most).
     #[arg(long, env = "LIVEMATCH_BENCH_RATE", default_value_t = 0.5)]
@@ -87,9 +92,14 @@ pub struct BenchArgs {
     #[arg(long, env = "LIVEMATCH_BENCH_CONNECT_CONCURRENCY", default_value_t = 100)]
     pub connect_concurrency: usize,
     /// Fan-out: worker threads of the clients' own runtime (0: share the
-    /// bench's runtime).
-    #[arg(long, env = "LIVEMATCH_BENCH_CLIENT_THREADS", default_value_t = 0)]
-    pub client_threads: usize,
+    /// bench's runtime, and its priority) [default: one per core].
+    #[arg(long, env = "LIVEMATCH_BENCH_CLIENT_THREADS")]
+    pub client_threads: Option<usize>,
+    /// Fan-out: niceness of the clients' threads. The clients stand in for
+    /// viewers on machines of their own: niced, they take the CPU the
+    /// gateway leaves instead of half of it (0: compete on equal terms).
+    #[arg(long, env = "LIVEMATCH_BENCH_CLIENT_NICE", default_value_t = 19, value_parser = clap::value_parser!(i32).range(0..=19))]
+    pub client_nice: i32,
     /// Fan-out: how long to wait for frames in flight after the last publish.
     #[arg(long, env = "LIVEMATCH_BENCH_DRAIN", default_value = "5s", value_parser = humantime::parse_duration)]
     pub drain: Duration,
@@ -128,6 +138,10 @@ impl BenchArgs {
 
     fn clients(&self) -> Vec<usize> {
         self.clients.clone().unwrap_or_else(|| if self.quick { vec![100] } else { vec![1_000, 10_000] })
+    }
+
+    fn client_threads(&self) -> usize {
+        self.client_threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
     }
 
     fn duration(&self) -> Duration {
@@ -259,6 +273,7 @@ impl RedisSetup {
 pub async fn measure(args: BenchArgs) -> Result<Report, BenchError> {
     validate(&args)?;
     let mut report = Report { machine: rss::machine_line(), rows: Vec::new() };
+    let load_before = rss::load_average();
     let redis = RedisSetup::open(args.redis.as_deref()).await;
     let prefix = format!("bench-{}-{}", std::process::id(), consumer::now_ms() % 1_000_000);
     if !args.skip_consumer {
@@ -268,6 +283,11 @@ pub async fn measure(args: BenchArgs) -> Result<Report, BenchError> {
         fanout_rows(&args, &redis, &prefix, &mut report.rows).await;
     }
     redis.stop().await;
+    if let (Some(before), Some(after)) = (load_before, rss::load_average()) {
+        // Other work on the machine slows every row; CPU per event (in the
+        // notes) holds better than rates then.
+        report.machine.push_str(&format!("; load average {before:.1} at start, {after:.1} at end"));
+    }
     Ok(report)
 }
 
@@ -284,7 +304,7 @@ fn validate(args: &BenchArgs) -> Result<(), BenchError> {
     if args.clients().contains(&0) {
         return Err(BenchError::Args("--clients must be at least 1".into()));
     }
-    if args.matches == 0 {
+    if args.matches.is_empty() || args.matches.contains(&0) {
         return Err(BenchError::Args("--matches must be at least 1".into()));
     }
     Ok(())
@@ -379,33 +399,35 @@ async fn fanout_rows(args: &BenchArgs, redis: &RedisSetup, prefix: &str, rows: &
             (_, None) => (GatewayKind::InProcess, Err(format!("the gateway needs Redis: {}", redis.missing()))),
         }
     };
-    for n in clients {
+    for (n, matches) in clients.iter().flat_map(|&n| args.matches.iter().map(move |&m| (n, m))) {
         let settings = FanoutSettings {
             clients: n,
-            matches: args.matches,
+            matches,
             rate: args.rate,
             duration: args.duration(),
             connect_concurrency: args.connect_concurrency,
-            client_threads: args.client_threads,
+            client_threads: args.client_threads(),
+            client_nice: args.client_nice,
             drain: args.drain,
             gateway: gateway.clone(),
         };
-        let scenario = fanout::scenario(n, args.matches, args.rate);
+        let scenario = fanout::scenario(n, matches, args.rate);
+        let id = fanout::row_id("fanout", n, matches);
         let store = match &store {
             Ok(store) => Arc::clone(store),
             Err(why) => {
-                rows.push(Row::skipped(format!("fanout/{n}"), scenario, why.clone()));
+                rows.push(Row::skipped(id, scenario, why.clone()));
                 continue;
             }
         };
-        info!(clients = n, "bench: measuring fan-out");
+        info!(clients = n, matches, "bench: measuring fan-out");
         match fanout::rows(&settings, Arc::clone(&store), prefix).await {
             Ok(measured) => rows.extend(measured),
-            Err(e) => rows.push(failed(format!("fanout/{n}"), scenario, &e)),
+            Err(e) => rows.push(failed(id, scenario, &e)),
         }
         if matches!(redis, RedisSetup::External(_)) {
-            for m in 0..args.matches {
-                let _ = store.delete_match(&format!("{prefix}-fanout{n}-{m}")).await;
+            for id in fanout::match_ids(prefix, &settings) {
+                let _ = store.delete_match(&id).await;
             }
         }
     }

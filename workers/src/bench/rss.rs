@@ -66,6 +66,13 @@ pub fn machine_line() -> String {
     format!("machine: {cores} cores ({cpu}), {memory}; {build}")
 }
 
+/// The 1-minute load average (`/proc/loadavg`): how busy the machine was
+/// with other work too.
+#[must_use]
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +101,6 @@ mod tests {
             Some(50.0)
         );
         assert!(machine_line().contains("cores"));
+        assert!(load_average().is_some_and(|l| l >= 0.0));
     }
 }

@@ -26,7 +26,7 @@ use tokio::net::TcpStream;
 pub struct StampedTcp {
     inner: TcpStream,
     /// Nanoseconds since the Unix epoch (`CLOCK_REALTIME`) of the last
-    /// stamped read; 0 before any.
+    /// read; 0 before any, and when the kernel did not stamp it.
     last_rx_ns: u64,
 }
 
@@ -40,7 +40,10 @@ impl StampedTcp {
         Ok(StampedTcp { inner: stream, last_rx_ns: 0 })
     }
 
-    /// Kernel receive time of the bytes last read (ns since the Unix epoch).
+    /// Kernel receive time of the bytes last read (ns since the Unix epoch),
+    /// or 0 when unknown: the kernel stamps packets only once the first
+    /// socket of the machine asked for it has been noticed, so the first
+    /// reads after [`StampedTcp::new`] may come without a stamp.
     #[must_use]
     pub fn last_rx_ns(&self) -> u64 {
         self.last_rx_ns
@@ -91,8 +94,9 @@ impl AsyncRead for StampedTcp {
             let inner = &this.inner;
             match inner.try_io(Interest::READABLE, || recv_stamped(inner, dst)) {
                 Ok((n, stamp)) => {
-                    if let Some(ns) = stamp {
-                        this.last_rx_ns = ns;
+                    if n > 0 {
+                        // Never an older read's stamp for these bytes.
+                        this.last_rx_ns = stamp.unwrap_or(0);
                     }
                     buf.advance(n);
                     return Poll::Ready(Ok(()));
@@ -132,7 +136,6 @@ mod tests {
     }
 
     #[tokio::test]
-    #[ignore = "flaky: a read sometimes carries no SO_TIMESTAMPNS control message (stamp 0); run with --ignored while fixing"]
     async fn reads_carry_the_kernel_receive_time() -> io::Result<()> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -140,12 +143,23 @@ mod tests {
         let mut client = StampedTcp::new(client?)?;
         let (mut server, _) = accepted?;
         assert_eq!(client.last_rx_ns(), 0);
+        // Timestamping is switched on machine-wide a moment after the first
+        // socket asks: exchange bytes until a read is stamped.
+        let mut buf = [0u8; 16];
+        for attempt in 0.. {
+            server.write_all(b".").await?;
+            assert_eq!(client.read(&mut buf).await?, 1);
+            if client.last_rx_ns() > 0 {
+                break;
+            }
+            assert!(attempt < 200, "no read was ever stamped");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
 
         let before = now_ns();
         server.write_all(b"hello").await?;
         // Received (and stamped) now; read well after.
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let mut buf = [0u8; 16];
         let n = client.read(&mut buf).await?;
         let read_at = now_ns();
         assert_eq!(&buf[..n], b"hello");

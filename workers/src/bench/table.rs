@@ -15,7 +15,7 @@ pub struct Target {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
     /// Stable key for scripts and tests: `fold`, `consumer/redis/1000`,
-    /// `idle/10000`, `fanout/10000`, ...
+    /// `fold`, `consumer/redis/1000`, `idle/10000x1`, `fanout/10000x10`, ...
     pub id: String,
     /// What was measured, for people.
     pub scenario: String,

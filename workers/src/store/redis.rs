@@ -2,13 +2,14 @@
 //!
 //! * Commands go through one [`ConnectionManager`] (multiplexed, reconnects
 //!   by itself), cloned per call.
-//! * A commit is an optimistic transaction on a dedicated connection
-//!   ([`super::redis_txn`]): `WATCH`/`GET` the stored seq, then one
-//!   `MULTI`…`EXEC` that writes state, snapshot and seq, appends the frames
-//!   to the log, publishes them (joined by `\n`) on the match's channel and
-//!   sets the TTLs of a finished match; `EXEC` writes nothing if the seq
-//!   changed meanwhile. Two round trips per batch, whatever its size, and
-//!   the frames never pass through Lua (which hashes every byte it sees).
+//! * A commit is one pipelined transaction ([`super::redis_txn`]): `WATCH`
+//!   the seq, a small script that checks it against the batch's previous
+//!   seq, then one `MULTI`…`EXEC` that writes state, snapshot and seq,
+//!   appends the frames to the log, publishes them (joined by `\n`) on the
+//!   match's channel and sets the TTLs of a finished match; `EXEC` writes
+//!   nothing when the check failed or the seq moved meanwhile. One round
+//!   trip per batch, whatever its size, and the frames never pass through
+//!   Lua. At most [`COMMIT_SLOTS`] commits of a store are in flight.
 //! * Then the lobby entry is written by `lobby_put.lua` (a second round
 //!   trip: the lobby is in another cluster slot, and it must be written only
 //!   when the commit went through). That script never replaces an entry by
@@ -34,15 +35,22 @@ use livematch_sports::MatchState;
 use livematch_sports::engine::LobbyEntry;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use redis::{Msg, RedisError, Script};
+use tokio::sync::Semaphore;
 
 use super::memory::{check_batch, expire_millis};
-use super::redis_txn::{self, CommitPool, TxnError, TxnOutcome};
+use super::redis_txn::{self, TxnError, TxnOutcome};
 use super::{CommitBatch, CommitOutcome, Live, LiveControl, Since, Store, StoreError, keys};
 
 /// How long to wait for a TCP connection to Redis.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long to wait for a reply (a commit of a thousand frames included).
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Most commits of one store in flight at once. A commit's pipeline holds
+/// its batch's frames twice (log and live channel); many consumers in one
+/// process (the demo, the benchmark) committing big batches together would
+/// otherwise hold them all at once, in memory first touched for each. A
+/// few in flight keep Redis busy all the same: it runs one at a time.
+const COMMIT_SLOTS: usize = 4;
 
 /// Where Redis is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +65,8 @@ pub struct RedisConfig {
 pub struct RedisStore {
     client: redis::Client,
     conn: ConnectionManager,
-    commits: Arc<CommitPool>,
+    /// Commits in flight (see [`COMMIT_SLOTS`]).
+    commit_slots: Arc<Semaphore>,
     scripts: Arc<Scripts>,
     /// `host:port` for logs and errors (never the password).
     addr: String,
@@ -96,8 +105,8 @@ impl RedisStore {
             lobby_put: Script::new(include_str!("lobby_put.lua")),
             lobby_list: Script::new(include_str!("lobby_list.lua")),
         };
-        let commits = Arc::new(CommitPool::new(client.clone(), CONNECT_TIMEOUT, RESPONSE_TIMEOUT));
-        Ok(RedisStore { client, conn, commits, scripts: Arc::new(scripts), addr })
+        let commit_slots = Arc::new(Semaphore::new(COMMIT_SLOTS));
+        Ok(RedisStore { client, conn, commit_slots, scripts: Arc::new(scripts), addr })
     }
 
     fn fail(&self, command: &'static str, match_id: &str, err: &RedisError) -> StoreError {
@@ -162,11 +171,15 @@ impl Store for RedisStore {
     async fn commit(&self, batch: &CommitBatch) -> Result<CommitOutcome, StoreError> {
         check_batch(batch)?;
         let id = batch.match_id.as_str();
+        // Held until the reply: the commit's buffers (a batch's frames, twice
+        // over) exist for at most COMMIT_SLOTS commits at a time.
+        let _slot = self.commit_slots.acquire().await.map_err(|e| StoreError::Connection(e.to_string()))?;
         let state = serde_json::to_string(&batch.state).map_err(|e| corrupt("state", id, e))?;
         let expire_ms = expire_millis(batch.expire_after);
-        let outcome = redis_txn::commit(&self.commits, batch, &state, expire_ms).await.map_err(|e| match e {
+        let mut conn = self.conn.clone();
+        let outcome = redis_txn::commit(&mut conn, batch, &state, expire_ms).await.map_err(|e| match e {
             TxnError::Redis(e) => self.fail("commit", id, &e),
-            TxnError::BadSeq(message) => corrupt("seq", id, message),
+            TxnError::Corrupt { what, message } => corrupt(what, id, message),
         })?;
         match outcome {
             TxnOutcome::Committed => {

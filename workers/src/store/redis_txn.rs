@@ -1,88 +1,56 @@
-//! The commit of one consumer batch to Redis as an optimistic transaction:
-//! `WATCH seq` + `GET seq`, then (when the stored seq is the batch's
-//! `prev_seq`) `MULTI` … `EXEC` writing state, snapshot, seq, the log
-//! frames (one `RPUSH`), the live notification (one `PUBLISH` of the frames
-//! joined by `\n`) and the TTLs. `EXEC` does nothing and answers nil when
-//! the seq changed after the `WATCH`: another writer got there first.
+//! The commit of one consumer batch to Redis: one pipeline, so one round
+//! trip whatever the batch's size, and atomic with a compare-and-set on the
+//! stored seq:
 //!
-//! Why not a Lua script: Redis interns every string a script touches, and
-//! its Lua hashes each one over all of its bytes, so a batch of frames
-//! passed through a script is hashed once as arguments and again (several
-//! times) while `table.concat` joins them. With ~2 KB frames that hashing
-//! was ~60 % of Redis's time per event. A transaction moves the bytes
-//! without looking at them. Two round trips per batch instead of one, on
-//! a connection of its own.
+//! ```text
+//! UNWATCH                          (a clean slate on the shared connection)
+//! WATCH seq
+//! EVAL cas.lua 1 seq prev_seq      → the stored seq; when it is not
+//!                                    prev_seq, the script writes `seq`
+//!                                    unchanged, which dooms the EXEC
+//! MULTI
+//!   SET state, SET snapshot, SET seq, RPUSH log <frames>,
+//!   PUBLISH live <frames joined by \n>, PEXPIRE ×4 | PERSIST log
+//! EXEC                             → nil (nothing written) when `seq` was
+//!                                    written since the WATCH
+//! ```
 //!
-//! `WATCH` state belongs to a connection, so a transaction needs a
-//! connection no other command uses meanwhile: [`CommitPool`] lends
-//! dedicated connections, one commit at a time each, creating them on
-//! demand up to [`COMMIT_CONNECTIONS`]; a connection that failed is
-//! dropped, not returned.
+//! The frames only travel as arguments of `RPUSH` and `PUBLISH`: Redis
+//! stores and forwards them without looking at them. Passed through a Lua
+//! script (the previous design), every one was copied into Lua and hashed
+//! as it was interned, and again while `table.concat` joined them: most of
+//! Redis's time per event. The script here sees two short strings.
+//!
+//! Why this is a compare-and-set: `EXEC` runs the writes only if nobody
+//! wrote `seq` after the `WATCH`, and the script, which ran after the
+//! `WATCH`, found `seq` equal to `prev_seq` (or else it wrote `seq` itself).
+//! So when `EXEC` writes, `seq` still is `prev_seq`, and the writes are
+//! atomic. When `EXEC` did nothing although the script found `prev_seq`,
+//! another writer moved `seq` in between: the commit is tried again and
+//! then sees that writer's seq.
+//!
+//! The script is sent with `EVAL`, never `EVALSHA`: a `NOSCRIPT` error
+//! would skip the check and leave the `EXEC` unguarded.
+//!
+//! The pipeline goes out as one write on the store's shared multiplexed
+//! connection, so no other command of this process comes between its
+//! `WATCH` and its `EXEC` (which always ends the `WATCH`): no connection of
+//! its own is needed.
 
-use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::io::Write as _;
 
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, RedisError};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use redis::aio::ConnectionLike;
+use redis::{Cmd, RedisError, RedisWrite, ToRedisArgs, Value};
 
 use super::CommitBatch;
 use super::keys;
 
-/// Most dedicated commit connections per store (concurrent commits).
-pub const COMMIT_CONNECTIONS: usize = 8;
+/// The guard script.
+const CAS_SCRIPT: &str = include_str!("cas.lua");
 
-/// Dedicated connections for commit transactions.
-pub(crate) struct CommitPool {
-    client: redis::Client,
-    config: AsyncConnectionConfig,
-    idle: Mutex<Vec<MultiplexedConnection>>,
-    slots: std::sync::Arc<Semaphore>,
-}
-
-/// A connection lent for one commit; given back with [`Lent::give_back`]
-/// once it is known to be clean (nothing watched, no error).
-pub(crate) struct Lent<'a> {
-    pool: &'a CommitPool,
-    pub(crate) conn: MultiplexedConnection,
-    _slot: OwnedSemaphorePermit,
-}
-
-impl Lent<'_> {
-    /// Return the connection to the pool for the next commit.
-    pub(crate) fn give_back(self) {
-        let Lent { pool, conn, _slot } = self;
-        pool.idle.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
-    }
-}
-
-impl CommitPool {
-    pub(crate) fn new(client: redis::Client, connect_timeout: Duration, response_timeout: Duration) -> Self {
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(connect_timeout))
-            .set_response_timeout(Some(response_timeout));
-        CommitPool {
-            client,
-            config,
-            idle: Mutex::new(Vec::new()),
-            slots: std::sync::Arc::new(Semaphore::new(COMMIT_CONNECTIONS)),
-        }
-    }
-
-    /// A connection of its own (an idle one, or a new one).
-    pub(crate) async fn lend(&self) -> Result<Lent<'_>, RedisError> {
-        let slot = std::sync::Arc::clone(&self.slots)
-            .acquire_owned()
-            .await
-            .map_err(|_| RedisError::from((redis::ErrorKind::Client, "commit pool closed")))?;
-        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => self.client.get_multiplexed_async_connection_with_config(&self.config).await?,
-        };
-        Ok(Lent { pool: self, conn, _slot: slot })
-    }
-}
+/// Attempts when `EXEC` did nothing although the seq matched (another
+/// writer got in between the check and the `EXEC`).
+const ATTEMPTS: usize = 3;
 
 /// What the transaction found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,77 +60,79 @@ pub(crate) enum TxnOutcome {
     Conflict(u64),
 }
 
-/// Why the transaction failed: a Redis error, or a stored seq that is not
-/// a number.
-#[derive(Debug)]
+/// Why the transaction failed: a Redis error, or a reply that makes no
+/// sense (a stored seq that is not a number, an `EXEC` reply that is not
+/// a list of replies). Mapped to [`super::StoreError`] (and its metric
+/// label) by the store.
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum TxnError {
-    Redis(RedisError),
-    BadSeq(String),
+    #[error(transparent)]
+    Redis(#[from] RedisError),
+    #[error("{what}: {message}")]
+    Corrupt { what: &'static str, message: String },
 }
 
-impl From<RedisError> for TxnError {
-    fn from(e: RedisError) -> Self {
-        TxnError::Redis(e)
-    }
+fn parse_stored(text: &str) -> Result<u64, TxnError> {
+    text.parse().map_err(|e| TxnError::Corrupt { what: "seq", message: format!("{text:?}: {e}") })
 }
 
-fn parse_stored(text: Option<String>) -> Result<u64, TxnError> {
-    match text {
-        None => Ok(0),
-        Some(text) => text.parse().map_err(|e| TxnError::BadSeq(format!("{text:?}: {e}"))),
-    }
-}
+/// The frames joined by `\n` (the live channel's message), written straight
+/// into the command's buffer: no joined copy is made first.
+struct Joined<'a>(&'a [String]);
 
-/// The frames joined by `\n`: the live channel's message.
-#[must_use]
-pub(crate) fn joined(frames: &[String]) -> String {
-    let mut out = String::with_capacity(frames.iter().map(|f| f.len() + 1).sum());
-    for (i, frame) in frames.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
+impl ToRedisArgs for Joined<'_> {
+    fn write_redis_args<W>(&self, out: &mut W)
+    where
+        W: ?Sized + RedisWrite,
+    {
+        let mut arg = out.writer_for_next_arg();
+        for (i, frame) in self.0.iter().enumerate() {
+            // Writing into a Vec cannot fail.
+            if i > 0 {
+                let _ = arg.write_all(b"\n");
+            }
+            let _ = arg.write_all(frame.as_bytes());
         }
-        out.push_str(frame);
     }
-    out
 }
 
-/// Commit `batch` (state already serialized as `state_json`) on a lent
-/// connection. The connection is given back unless a command failed.
-pub(crate) async fn commit(
-    pool: &CommitPool,
-    batch: &CommitBatch,
-    state_json: &str,
-    expire_ms: Option<u64>,
-) -> Result<TxnOutcome, TxnError> {
+/// A command whose buffer is sized for its arguments (`name`, then
+/// `args_len` arguments of `data` bytes in all): big commands are then
+/// written once, not regrown (and copied) as their arguments come.
+fn sized_cmd(name: &str, args_len: usize, data: usize) -> Cmd {
+    let mut cmd = Cmd::with_capacity(1 + args_len, name.len() + data);
+    cmd.arg(name);
+    cmd
+}
+
+/// The pipeline of one attempt (see the module docs). Its replies, ignored
+/// ones left out: the script's (the stored seq), then `EXEC`'s.
+fn pipeline(batch: &CommitBatch, state_json: &str, expire_ms: Option<u64>) -> redis::Pipeline {
     let id = batch.match_id.as_str();
-    let seq_key = keys::seq(id);
-    let mut lent = pool.lend().await?;
-    let (stored,): (Option<String>,) =
-        redis::pipe().cmd("WATCH").arg(&seq_key).ignore().cmd("GET").arg(&seq_key).query_async(&mut lent.conn).await?;
-    let stored = parse_stored(stored)?;
-    if stored != batch.prev_seq {
-        redis::cmd("UNWATCH").exec_async(&mut lent.conn).await?;
-        lent.give_back();
-        return Ok(TxnOutcome::Conflict(stored));
-    }
-    let keys = [keys::state(id), keys::snapshot(id), seq_key, keys::log(id)];
+    let keys = [keys::state(id), keys::snapshot(id), keys::seq(id), keys::log(id)];
+    let seq_key = &keys[2];
+    let frames = &batch.frames;
+    let frame_bytes: usize = frames.iter().map(String::len).sum();
     let mut pipe = redis::pipe();
-    pipe.atomic()
-        .cmd("SET")
-        .arg(&keys[0])
-        .arg(state_json)
-        .ignore()
-        .cmd("SET")
-        .arg(&keys[1])
-        .arg(&batch.snapshot)
-        .ignore()
-        .cmd("SET")
-        .arg(&keys[2])
-        .arg(batch.state.seq)
-        .ignore();
-    if !batch.frames.is_empty() {
-        pipe.cmd("RPUSH").arg(&keys[3]).arg(&batch.frames).ignore();
-        pipe.cmd("PUBLISH").arg(keys::live(id)).arg(joined(&batch.frames)).ignore();
+    pipe.cmd("UNWATCH").ignore();
+    pipe.cmd("WATCH").arg(seq_key).ignore();
+    pipe.cmd("EVAL").arg(CAS_SCRIPT).arg(1).arg(seq_key).arg(batch.prev_seq);
+    pipe.cmd("MULTI").ignore();
+    let mut set_state = sized_cmd("SET", 2, keys[0].len() + state_json.len());
+    set_state.arg(&keys[0]).arg(state_json);
+    pipe.add_command(set_state).ignore();
+    let mut set_snapshot = sized_cmd("SET", 2, keys[1].len() + batch.snapshot.len());
+    set_snapshot.arg(&keys[1]).arg(&batch.snapshot);
+    pipe.add_command(set_snapshot).ignore();
+    pipe.cmd("SET").arg(seq_key).arg(batch.state.seq).ignore();
+    if !frames.is_empty() {
+        let mut rpush = sized_cmd("RPUSH", 1 + frames.len(), keys[3].len() + frame_bytes);
+        rpush.arg(&keys[3]).arg(frames);
+        pipe.add_command(rpush).ignore();
+        let live = keys::live(id);
+        let mut publish = sized_cmd("PUBLISH", 2, live.len() + frame_bytes + frames.len());
+        publish.arg(&live).arg(Joined(frames));
+        pipe.add_command(publish).ignore();
     }
     match expire_ms {
         Some(ms) => {
@@ -175,15 +145,41 @@ pub(crate) async fn commit(
             pipe.cmd("PERSIST").arg(&keys[3]).ignore();
         }
     }
-    // EXEC answers nil (None) when the watched seq changed: nothing written.
-    let done: Option<()> = pipe.query_async(&mut lent.conn).await?;
-    if done.is_some() {
-        lent.give_back();
-        return Ok(TxnOutcome::Committed);
+    pipe.cmd("EXEC");
+    pipe
+}
+
+/// Commit `batch` (state already serialized as `state_json`) in one round
+/// trip (more only when another writer interferes).
+pub(crate) async fn commit(
+    conn: &mut impl ConnectionLike,
+    batch: &CommitBatch,
+    state_json: &str,
+    expire_ms: Option<u64>,
+) -> Result<TxnOutcome, TxnError> {
+    let pipe = pipeline(batch, state_json, expire_ms);
+    let mut stored = batch.prev_seq;
+    for _ in 0..ATTEMPTS {
+        let (found, exec): (String, Value) = pipe.query_async(conn).await?;
+        stored = parse_stored(&found)?;
+        match exec {
+            Value::Array(replies) => {
+                if let Some(Value::ServerError(e)) = replies.iter().find(|r| matches!(r, Value::ServerError(_))) {
+                    return Err(TxnError::Redis(e.clone().into()));
+                }
+                return Ok(TxnOutcome::Committed);
+            }
+            Value::Nil if stored != batch.prev_seq => return Ok(TxnOutcome::Conflict(stored)),
+            // The seq matched, yet EXEC did nothing: another writer moved it
+            // in between. Look again.
+            Value::Nil => tracing::debug!(match_id = %batch.match_id, "commit raced another writer; retrying"),
+            other => {
+                return Err(TxnError::Corrupt { what: "EXEC reply", message: format!("{other:?}") });
+            }
+        }
     }
-    let now: Option<String> = redis::cmd("GET").arg(&keys[2]).query_async(&mut lent.conn).await?;
-    lent.give_back();
-    Ok(TxnOutcome::Conflict(parse_stored(now)?))
+    // Still racing: report what was last seen; the consumer reloads.
+    Ok(TxnOutcome::Conflict(stored))
 }
 
 #[cfg(test)]
@@ -191,16 +187,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn frames_join_with_newlines() {
-        assert_eq!(joined(&[]), "");
-        assert_eq!(joined(&["a".into()]), "a");
-        assert_eq!(joined(&["{\"seq\":1}".into(), "{\"seq\":2}".into()]), "{\"seq\":1}\n{\"seq\":2}");
+    fn frames_are_published_joined_by_newlines() {
+        for frames in [vec![], vec!["a".to_string()], vec!["{\"seq\":1}".into(), "{\"seq\":2}".into(), "é".into()]] {
+            let ours = sized_cmd("PUBLISH", 2, 4).arg("ch").arg(Joined(&frames)).get_packed_command();
+            let plain = redis::cmd("PUBLISH").arg("ch").arg(frames.join("\n")).get_packed_command();
+            assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&plain));
+        }
+    }
+
+    #[test]
+    fn one_pipeline_holds_the_whole_transaction() {
+        let frames: Vec<String> = (0..300).map(|i| format!("{{\"seq\":{i},\"pad\":\"{}\"}}", "x".repeat(2000))).collect();
+        let pipe = pipeline(&batch_of(frames), "{}", None);
+        let packed = pipe.get_packed_pipeline();
+        let text = String::from_utf8_lossy(&packed);
+        for command in ["UNWATCH", "WATCH", "EVAL", "MULTI", "RPUSH", "PUBLISH", "PERSIST", "EXEC"] {
+            assert!(text.contains(&format!("\r\n{command}\r\n")), "{command} missing");
+        }
+        assert!(text.contains("{\"seq\":0,") && text.contains("{\"seq\":299,"));
+    }
+
+    fn batch_of(frames: Vec<String>) -> CommitBatch {
+        let mut state = livematch_sports::MatchState::new("m1", livematch_sports::Sport::Cricket);
+        state.seq = frames.len() as u64;
+        CommitBatch {
+            match_id: "m1".into(),
+            prev_seq: 0,
+            snapshot: "{}".into(),
+            lobby: state.lobby_entry(),
+            state,
+            frames,
+            expire_after: None,
+        }
     }
 
     #[test]
     fn stored_seq_parses() {
-        assert!(matches!(parse_stored(None), Ok(0)));
-        assert!(matches!(parse_stored(Some("42".into())), Ok(42)));
-        assert!(matches!(parse_stored(Some("x".into())), Err(TxnError::BadSeq(_))));
+        assert!(matches!(parse_stored("0"), Ok(0)));
+        assert!(matches!(parse_stored("42"), Ok(42)));
+        assert!(matches!(parse_stored("x"), Err(TxnError::Corrupt { what: "seq", .. })));
     }
 }
