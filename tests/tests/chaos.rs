@@ -38,11 +38,10 @@ async fn every_fault_loses_and_duplicates_nothing() {
 }
 
 /// Redis flushed after a match's last event, its consumers and viewers
-/// still running. Fails today: nothing rebuilds the cache until the match
-/// has another event (a finished match never does), and viewers that
-/// resubscribe meanwhile get a reset to an empty snapshot and stay there.
+/// still running: the idle consumers notice (`--cache-check-interval`) and
+/// rebuild the cache from the topic, and viewers that resubscribed while it
+/// was missing get a `reset` (`cache_rebuilt`) and the rebuilt snapshot.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known bug: a cache lost while the match is idle is not rebuilt (see docs/guarantees.md)"]
 async fn cache_lost_after_the_last_event_is_rebuilt() {
     let mut row = Row::new(Scenario::RedisLoss);
     let result = redis_loss::run_kinds(&Settings::quick(SEED), &mut row, &[Loss::FlushIdle]).await;

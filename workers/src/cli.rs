@@ -258,6 +258,11 @@ pub struct ConsumeArgs {
     /// Exit once the match is finished and written (default: keep running).
     #[arg(long, env = "LIVEMATCH_EXIT_WHEN_FINISHED")]
     pub exit_when_finished: bool,
+    /// While the match is idle (between events, and after its last one),
+    /// check this often that Redis still holds it; a lost cache is rebuilt
+    /// from the topic.
+    #[arg(long, env = "LIVEMATCH_CACHE_CHECK_INTERVAL", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub cache_check_interval: Duration,
     #[command(flatten)]
     pub kafka: KafkaArgs,
     #[command(flatten)]

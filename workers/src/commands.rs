@@ -97,6 +97,7 @@ async fn consume(args: ConsumeArgs, shutdown: tokio_util::sync::CancellationToke
     config.batch_max = args.batch_max;
     config.completed_ttl = args.completed_ttl;
     config.exit_when_finished = args.exit_when_finished;
+    config.cache_check_interval = args.cache_check_interval;
     ops.set_ready(true);
     consumer::run(bus, store, config, metrics, shutdown).await?;
     Ok(())

@@ -43,6 +43,10 @@ pub struct ConsumerConfig {
     /// Stop once the match is finished and written (demo, tests); a
     /// Deployment keeps running.
     pub exit_when_finished: bool,
+    /// While no records come, check this often that the store still holds
+    /// the match (a cache flushed or restarted empty between events, or
+    /// after the last one, is otherwise noticed only at the next commit).
+    pub cache_check_interval: Duration,
 }
 
 impl ConsumerConfig {
@@ -55,6 +59,7 @@ impl ConsumerConfig {
             completed_ttl: Duration::from_secs(24 * 3600),
             gap_timeout: Duration::from_secs(5),
             exit_when_finished: false,
+            cache_check_interval: Duration::from_secs(2),
         }
     }
 }
@@ -149,6 +154,15 @@ struct Folder {
     /// Events past a gap, waiting for the missing ones, by seq.
     pending: BTreeMap<u64, Envelope>,
     pending_since: Option<Instant>,
+    /// Set while the cache is rebuilt from the topic: the seq it held
+    /// before it was lost. Once the rebuilt state reaches it, viewers are
+    /// told to reload their snapshot.
+    rebuild_to: Option<u64>,
+    /// When the store last confirmed it holds `stored`.
+    checked_at: Instant,
+    /// When the stored state was first seen finished (its keys expire
+    /// `completed_ttl` later, and are then not rebuilt).
+    finished_at: Option<Instant>,
 }
 
 /// A batch folded in memory, not yet written.
@@ -161,6 +175,15 @@ struct Folded {
 }
 
 impl Folder {
+    /// Forget the stored state and read the topic from the start: the
+    /// cache was lost (or is behind) at `held`, the seq written before.
+    fn rebuild_from_start(&mut self, held: u64) {
+        self.pending.clear();
+        self.pending_since = None;
+        self.stored = None;
+        self.rebuild_to = Some(self.rebuild_to.unwrap_or(0).max(held));
+    }
+
     /// Fold records into a copy of the stored state.
     fn fold(&mut self, records: &[Record], metrics: &ConsumerMetrics, gap_timeout: Duration) -> Option<Folded> {
         for rec in records {
@@ -280,8 +303,20 @@ pub async fn run(
     let topic = topic_for(&config.match_id);
     let mut sub = bus.subscribe(&topic, &group_for(&config.match_id)).await?;
     let stored = load_with_retry(&*store, &config.match_id, &metrics, &shutdown).await;
-    let mut folder =
-        Folder { match_id: config.match_id.clone(), stored, pending: BTreeMap::new(), pending_since: None };
+    let mut folder = Folder {
+        match_id: config.match_id.clone(),
+        stored,
+        pending: BTreeMap::new(),
+        pending_since: None,
+        rebuild_to: None,
+        checked_at: Instant::now(),
+        finished_at: None,
+    };
+    if folder.stored.as_ref().is_some_and(|s| s.status().is_finished()) {
+        // Its TTL runs from its last commit, before this process started:
+        // counting from now at worst rebuilds it once more after it expired.
+        folder.finished_at = Some(Instant::now());
+    }
     if folder.stored.is_none() {
         // Nothing cached: whatever offsets the group committed, the cache
         // must be built from the start of the topic.
@@ -306,11 +341,19 @@ pub async fn run(
                 continue;
             }
         };
+        if records.is_empty() {
+            check_cache(&*store, &mut folder, &mut *sub, &config, &metrics).await?;
+            continue;
+        }
         let commit_to: Vec<(i32, i64)> = max_offsets(&records);
         if let Some(f) = records.first().and_then(|r| r.payload.as_deref()).and_then(|p| Envelope::from_slice(p).ok()) {
             // A standby that just took over holds a stale state: reload it.
             if f.seq > folder.stored.as_ref().map_or(0, |s| s.seq) + 1 {
                 folder.stored = load_with_retry(&*store, &config.match_id, &metrics, &shutdown).await;
+                // Another replica already rebuilt what this one saw lost.
+                if folder.rebuild_to.is_some_and(|to| folder.stored.as_ref().is_some_and(|s| s.seq >= to)) {
+                    folder.rebuild_to = None;
+                }
             }
         }
         if let Some(batch) = folder.fold(&records, &metrics, config.gap_timeout)
@@ -335,6 +378,63 @@ pub async fn run(
     }
     info!(topic, "consumer stopped");
     Ok(())
+}
+
+/// While idle: make sure the store still holds what was written last. A
+/// cache flushed or restarted empty is rebuilt from the topic (the next
+/// batches fold it again from seq 1); a finished match whose keys expired
+/// as configured is left alone.
+async fn check_cache(
+    store: &dyn Store,
+    folder: &mut Folder,
+    sub: &mut dyn Subscription,
+    config: &ConsumerConfig,
+    metrics: &ConsumerMetrics,
+) -> Result<(), ConsumeError> {
+    let Some(ours) = folder.stored.as_ref().map(|s| s.seq) else { return Ok(()) };
+    if folder.checked_at.elapsed() < config.cache_check_interval || !folder.pending.is_empty() {
+        return Ok(());
+    }
+    if folder.finished_at.is_some_and(|at| at.elapsed() >= config.completed_ttl) {
+        return Ok(());
+    }
+    folder.checked_at = Instant::now();
+    match store.stored_seq(&config.match_id).await {
+        Ok(held) if held < ours => {
+            warn!(held, ours, "cache lost while the match was idle: rebuilding from the topic");
+            metrics.rebuilds.inc();
+            folder.rebuild_from_start(ours);
+            sub.rewind().await?;
+        }
+        Ok(_) => {}
+        // Checked again at the next interval; a commit would notice too.
+        Err(e) => {
+            warn!(error = %e, "checking the cache failed");
+            metrics.errors.get_or_create(&ErrorLabel { kind: e.metric_label() }).inc();
+        }
+    }
+    Ok(())
+}
+
+/// After a commit during a rebuild: once the cache is back at the seq it
+/// held before it was lost, tell the viewers to reload the snapshot (those
+/// that subscribed while it was missing hold an empty one).
+async fn announce_if_rebuilt(store: &dyn Store, folder: &mut Folder, match_id: &str, metrics: &ConsumerMetrics) {
+    let (Some(target), Some(seq)) = (folder.rebuild_to, folder.stored.as_ref().map(|s| s.seq)) else { return };
+    if seq < target {
+        return;
+    }
+    match store.announce_rebuilt(match_id).await {
+        Ok(()) => {
+            info!(seq, "cache rebuilt from the topic");
+            folder.rebuild_to = None;
+        }
+        // Retried after the next commit or check.
+        Err(e) => {
+            warn!(error = %e, "announcing the rebuilt cache failed");
+            metrics.errors.get_or_create(&ErrorLabel { kind: e.metric_label() }).inc();
+        }
+    }
 }
 
 fn max_offsets(records: &[Record]) -> Vec<(i32, i64)> {
@@ -387,7 +487,12 @@ async fn write_batch(
                     #[allow(clippy::cast_precision_loss)]
                     metrics.event_age_seconds.set((now_ms() - folded.last_ts) as f64 / 1000.0);
                 }
+                if finished && folder.finished_at.is_none() {
+                    folder.finished_at = Some(Instant::now());
+                }
+                folder.checked_at = Instant::now();
                 folder.stored = Some(batch.state);
+                announce_if_rebuilt(store, folder, &config.match_id, metrics).await;
                 return Ok(true);
             }
             Ok(CommitOutcome::Conflict { stored_seq }) => {
@@ -399,11 +504,12 @@ async fn write_batch(
                 if stored_seq < ours {
                     warn!(stored_seq, ours, "cache lost or behind: rebuilding from the topic");
                     metrics.rebuilds.inc();
+                    folder.rebuild_from_start(ours);
                 } else {
                     info!(stored_seq, ours, "another replica wrote first; reloading state");
+                    folder.pending.clear();
+                    folder.pending_since = None;
                 }
-                folder.pending.clear();
-                folder.pending_since = None;
                 folder.stored = load_with_retry(store, &config.match_id, metrics, shutdown).await;
                 sub.rewind().await?;
                 return Ok(false);

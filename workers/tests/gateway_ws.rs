@@ -906,6 +906,9 @@ impl Store for LossyStore {
         self.delay_read().await?;
         self.inner.lobby().await
     }
+    async fn announce_rebuilt(&self, match_id: &str) -> Result<(), StoreError> {
+        self.inner.announce_rebuilt(match_id).await
+    }
     async fn delete_match(&self, match_id: &str) -> Result<(), StoreError> {
         self.inner.delete_match(match_id).await
     }

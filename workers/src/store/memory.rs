@@ -255,6 +255,11 @@ impl Store for MemoryStore {
         Ok(entries)
     }
 
+    async fn announce_rebuilt(&self, match_id: &str) -> Result<(), StoreError> {
+        self.lock().publish(&Audience::Match(match_id), &Live::Reset { match_id: match_id.to_owned() });
+        Ok(())
+    }
+
     async fn delete_match(&self, match_id: &str) -> Result<(), StoreError> {
         let mut data = self.lock();
         data.matches.remove(match_id);

@@ -106,6 +106,17 @@ pub trait Store: Send + Sync + 'static {
     /// notification (then the lobby entry).
     async fn commit(&self, batch: &CommitBatch) -> Result<CommitOutcome, StoreError>;
 
+    /// The seq the store holds for a match (0: nothing stored, e.g. after
+    /// the cache was flushed). The consumer compares it with the seq it
+    /// wrote last to notice a lost cache while the match is idle.
+    async fn stored_seq(&self, match_id: &str) -> Result<u64, StoreError> {
+        Ok(self.load_state(match_id).await?.map_or(0, |s| s.seq))
+    }
+
+    /// Tell a match's viewers its cache was rebuilt from the topic: every
+    /// gateway sends them a `reset` (`cache_rebuilt`) and the new snapshot.
+    async fn announce_rebuilt(&self, match_id: &str) -> Result<(), StoreError>;
+
     /// The viewers' snapshot JSON (it carries its own `seq`).
     async fn snapshot(&self, match_id: &str) -> Result<Option<String>, StoreError>;
 

@@ -264,6 +264,28 @@ impl Store for RedisStore {
         Ok(entries)
     }
 
+    async fn stored_seq(&self, match_id: &str) -> Result<u64, StoreError> {
+        let mut conn = self.conn.clone();
+        let seq: Option<String> = redis::cmd("GET")
+            .arg(keys::seq(match_id))
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.fail("get seq", match_id, &e))?;
+        seq.map_or(Ok(0), |text| parse_seq(match_id, &text))
+    }
+
+    async fn announce_rebuilt(&self, match_id: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        redis::cmd("PUBLISH")
+            .arg(keys::live(match_id))
+            .arg(reset_frame(match_id, "rebuilt"))
+            .exec_async(&mut conn)
+            .await
+            .map_err(|e| self.fail("announce rebuilt", match_id, &e))?;
+        tracing::info!(addr = %self.addr, match_id, "announced the rebuilt cache to viewers");
+        Ok(())
+    }
+
     async fn delete_match(&self, match_id: &str) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         redis::pipe()

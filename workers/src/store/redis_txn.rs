@@ -197,7 +197,8 @@ mod tests {
 
     #[test]
     fn one_pipeline_holds_the_whole_transaction() {
-        let frames: Vec<String> = (0..300).map(|i| format!("{{\"seq\":{i},\"pad\":\"{}\"}}", "x".repeat(2000))).collect();
+        let frames: Vec<String> =
+            (0..300).map(|i| format!("{{\"seq\":{i},\"pad\":\"{}\"}}", "x".repeat(2000))).collect();
         let pipe = pipeline(&batch_of(frames), "{}", None);
         let packed = pipe.get_packed_pipeline();
         let text = String::from_utf8_lossy(&packed);
