@@ -443,8 +443,13 @@ async fn finished_match_keys_get_a_ttl() -> anyhow::Result<()> {
     ensure!((590.0..=601.0).contains(&in_s), "lobby entry expires in {in_s}s");
     assert_eq!(server.raw_command(&["ZSCORE", keys::LOBBY_EXPIRY, "ttl-open"]).await?, "$-1");
 
+    let held = store.stored_seq("ttl-open").await?;
+    assert_eq!(Some(held), store.load_state("ttl-open").await?.map(|s| s.seq));
+    assert!(held > 0, "a committed match holds its seq");
+
     // The harness wipes the server (for fault tests): the store sees nothing.
     server.flushall().await?;
+    assert_eq!(store.stored_seq("ttl-open").await?, 0, "a lost cache holds seq 0");
     assert_eq!(store.load_state("ttl-open").await?, None);
     assert_eq!(store.since("ttl-open", 0, 10).await?, Since::Unavailable);
     assert_eq!(store.lobby().await?, Vec::<LobbyEntry>::new());
