@@ -15,15 +15,18 @@
 #   RUST_VERSION   toolchain of the build stage, rust:<RUST_VERSION>-bookworm
 #                  (default: the workspace's rust-version)
 #   RUNTIME_IMAGE  base of the final stage (default: distroless cc, nonroot).
-#                  It must provide glibc (Debian 12 or newer) and libgcc_s.
+#                  It must provide glibc (Debian 12 or newer), libgcc_s and
+#                  OpenSSL 3's libssl.so.3 (Debian's libssl3): distroless
+#                  cc and base have them, base-nossl and static do not.
 #   VERSION        the org.opencontainers.image.version label
 #
 # Tags: <version> (the workspace version, Cargo.toml) for releases, plus the
 # git commit for builds in between. k8s/base names the image
 # `livematch:<version>`; overlays point it at a registry with `images:`.
 #
-# The binaries link glibc dynamically and everything else statically
-# (librdkafka is built from source by rdkafka-sys; zlib too, with
+# The binaries link glibc and OpenSSL 3 (libssl3: librdkafka's TLS and SASL
+# SCRAM, the rdkafka `ssl` feature) dynamically and everything else
+# statically (librdkafka is built from source by rdkafka-sys; zlib too, with
 # LIBZ_SYS_STATIC=1). The final image holds two binaries and the web app,
 # runs as the distroless `nonroot` user (65532) and needs nothing writable:
 # the manifests mount a read-only root filesystem.
@@ -36,6 +39,11 @@ FROM rust:${RUST_VERSION}-bookworm AS build
 ENV LIBZ_SYS_STATIC=1 \
     CARGO_TERM_COLOR=never \
     CARGO_INCREMENTAL=0
+# librdkafka is built against the system OpenSSL, found with pkg-config
+# (installed explicitly rather than relying on what the rust image carries).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libssl-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The whole workspace (every member's manifest is needed to resolve it);
 # .dockerignore leaves out target/ and other local state.

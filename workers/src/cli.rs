@@ -4,6 +4,7 @@
 //! filled from a Kubernetes Secret: `--help` does not show their values and
 //! `Debug` output redacts them ([`secret`]).
 
+pub mod kafka_security;
 pub mod secret;
 
 use std::net::SocketAddr;
@@ -18,6 +19,7 @@ use crate::bus::kafka::KafkaConfig;
 use crate::gateway::origin::parse_allowed_origin;
 use crate::source::{Source, SourceError};
 use crate::telemetry::LogFormat;
+pub use kafka_security::{SaslMechanism, SecurityProtocol};
 pub use secret::Secret;
 use secret::{parse_secret, redact_url, with_credentials};
 
@@ -53,7 +55,7 @@ pub struct KafkaArgs {
     #[arg(long = "kafka", env = "LIVEMATCH_KAFKA", default_value = "127.0.0.1:9092")]
     pub brokers: String,
     /// Extra librdkafka property KEY=VALUE (repeatable; comma-separated in
-    /// the variable): security.protocol, sasl.mechanism, ssl.ca.location, tuning.
+    /// the variable): ssl.certificate.location, ssl.key.location, tuning...
     #[arg(
         long = "kafka-option",
         env = "LIVEMATCH_KAFKA_OPTIONS",
@@ -62,6 +64,17 @@ pub struct KafkaArgs {
         value_parser = parse_key_value
     )]
     pub options: Vec<(String, String)>,
+    /// librdkafka security.protocol (default: PLAINTEXT); SSL and SASL_SSL
+    /// verify the brokers' certificates.
+    #[arg(long, env = "LIVEMATCH_KAFKA_SECURITY_PROTOCOL", value_enum, ignore_case = true)]
+    pub kafka_security_protocol: Option<SecurityProtocol>,
+    /// librdkafka sasl.mechanism (with a SASL security protocol).
+    #[arg(long, env = "LIVEMATCH_KAFKA_SASL_MECHANISM", value_enum, ignore_case = true)]
+    pub kafka_sasl_mechanism: Option<SaslMechanism>,
+    /// PEM file of the CA(s) that signed the brokers' certificates
+    /// (librdkafka ssl.ca.location; default: the system's trust store).
+    #[arg(long, env = "LIVEMATCH_KAFKA_SSL_CA_LOCATION")]
+    pub kafka_ssl_ca_location: Option<PathBuf>,
     /// SASL user name (librdkafka sasl.username).
     #[arg(long, env = "LIVEMATCH_KAFKA_SASL_USERNAME")]
     pub kafka_sasl_username: Option<String>,
@@ -77,11 +90,21 @@ pub struct KafkaArgs {
 }
 
 impl KafkaArgs {
-    /// The client configuration: the options, then the SASL user name and
-    /// password flags (which win over `sasl.username`/`sasl.password` options).
+    /// The client configuration: the options, then the security protocol,
+    /// SASL mechanism, CA, SASL user name and password flags (which win over
+    /// the same properties given as options).
     #[must_use]
     pub fn config(&self) -> KafkaConfig {
         let mut extra = self.options.clone();
+        if let Some(protocol) = self.kafka_security_protocol {
+            extra.push(("security.protocol".to_owned(), protocol.as_str().to_owned()));
+        }
+        if let Some(mechanism) = self.kafka_sasl_mechanism {
+            extra.push(("sasl.mechanism".to_owned(), mechanism.as_str().to_owned()));
+        }
+        if let Some(ca) = &self.kafka_ssl_ca_location {
+            extra.push(("ssl.ca.location".to_owned(), ca.to_string_lossy().into_owned()));
+        }
         if let Some(user) = &self.kafka_sasl_username {
             extra.push(("sasl.username".to_owned(), user.clone()));
         }
@@ -503,6 +526,40 @@ mod tests {
             assert!(!shown.contains(secret), "{secret} shown in {shown}");
         }
         assert!(shown.contains("SASL_SSL") && shown.contains("redis.example:6380"), "{shown}");
+    }
+
+    #[test]
+    fn kafka_security_flags_win_over_options() {
+        let p = produce(&[
+            "--kafka-option",
+            "security.protocol=PLAINTEXT",
+            "--kafka-option",
+            "sasl.mechanism=PLAIN",
+            "--kafka-security-protocol",
+            "sasl_ssl",
+            "--kafka-sasl-mechanism",
+            "scram-sha-512",
+            "--kafka-ssl-ca-location",
+            "/etc/livematch/secret/kafka-ca.crt",
+            "--kafka-sasl-username",
+            "livematch",
+            "--kafka-sasl-password",
+            "scram-secret",
+        ])
+        .expect("parse");
+        let config = p.kafka.config();
+        // librdkafka applies properties in order: the last value wins.
+        let last = |key: &str| config.extra.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        assert_eq!(last("security.protocol"), Some("SASL_SSL"));
+        assert_eq!(last("sasl.mechanism"), Some("SCRAM-SHA-512"));
+        assert_eq!(last("ssl.ca.location"), Some("/etc/livematch/secret/kafka-ca.crt"));
+        assert_eq!(last("sasl.password"), Some("scram-secret"));
+        let shown = format!("{p:?}");
+        assert!(!shown.contains("scram-secret") && shown.contains("SCRAM-SHA-512"), "{shown}");
+        let err = produce(&["--kafka-sasl-mechanism", "GSSAPI"]).expect_err("not built in");
+        assert!(err.contains("--kafka-sasl-mechanism") && err.contains("SCRAM-SHA-256"), "{err}");
+        let err = produce(&["--kafka-security-protocol", "TLS"]).expect_err("not a protocol");
+        assert!(err.contains("SASL_SSL"), "{err}");
     }
 
     #[test]

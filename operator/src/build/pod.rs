@@ -14,6 +14,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use livematch_crd::{LiveMatchSpec, MatchSource, ReplaySource, WorkersSpec};
 
 use super::args::{METRICS_PORT, REPLAY_DIR, WORKER_BINARY};
+use super::secret;
 use crate::config::WorkerDefaults;
 use crate::labels::Component;
 
@@ -43,15 +44,21 @@ pub fn default_resources() -> ResourceRequirements {
 }
 
 /// The container's environment: the spec's extra variables, then the
-/// operator's (which win on a name clash).
+/// operator's (which win on a name clash): the addresses and options as
+/// plain values, the credentials by reference to the worker Secret.
 #[must_use]
 pub fn env(workers: &WorkersSpec, defaults: &WorkerDefaults, component: Component) -> Vec<EnvVar> {
-    let mut ours = vec![
-        plain_env("LIVEMATCH_KAFKA", &defaults.kafka),
-        plain_env("LIVEMATCH_LOG_FORMAT", defaults.log_format.as_str()),
-    ];
+    let mut ours = vec![plain_env("LIVEMATCH_KAFKA", &defaults.kafka)];
+    if !defaults.kafka_options.is_empty() {
+        let options: Vec<String> = defaults.kafka_options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        ours.push(plain_env("LIVEMATCH_KAFKA_OPTIONS", &options.join(",")));
+    }
+    ours.push(plain_env("LIVEMATCH_LOG_FORMAT", defaults.log_format.as_str()));
     if component == Component::Consumer {
         ours.push(plain_env("LIVEMATCH_REDIS", &defaults.redis));
+    }
+    if let Some(name) = &defaults.secret {
+        ours.extend(secret::env(name, component));
     }
     let mut all: Vec<EnvVar> = workers.env.iter().filter(|e| !ours.iter().any(|o| o.name == e.name)).cloned().collect();
     all.extend(ours);
@@ -149,6 +156,9 @@ pub fn container(
             ..VolumeMount::default()
         });
     }
+    if defaults.secret.is_some() {
+        mounts.push(secret::mount());
+    }
     Container {
         name: component.as_str().to_owned(),
         image: Some(workers.image.clone().map_or_else(|| defaults.image.clone(), |i| i.trim().to_owned())),
@@ -191,6 +201,7 @@ pub fn template(
     }];
     let container = container(spec, defaults, component, args, replay.is_some());
     volumes.extend(replay);
+    volumes.extend(defaults.secret.as_deref().map(secret::volume));
     // Operator labels win; validation refuses reserved keys in overrides anyway.
     let mut pod_labels = overrides.labels.clone();
     pod_labels.extend(labels.iter().map(|(k, v)| (k.clone(), v.clone())));

@@ -11,8 +11,25 @@ fn defaults() -> WorkerDefaults {
     WorkerDefaults {
         image: "registry.local/livematch:1.2".to_owned(),
         kafka: "kafka:9092".to_owned(),
+        kafka_options: Vec::new(),
         redis: "redis://redis:6379/".to_owned(),
         log_format: WorkerLogFormat::Json,
+        secret: None,
+    }
+}
+
+/// Workers on Kafka with SCRAM over TLS, their credentials and CA in the
+/// Secret `livematch-worker`.
+fn defaults_with_secret() -> WorkerDefaults {
+    let option = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    WorkerDefaults {
+        kafka_options: vec![
+            option("security.protocol", "SASL_SSL"),
+            option("sasl.mechanism", "SCRAM-SHA-512"),
+            option("ssl.ca.location", &format!("{}/kafka-ca.crt", secret::SECRET_DIR)),
+        ],
+        secret: Some("livematch-worker".to_owned()),
+        ..defaults()
     }
 }
 
@@ -383,4 +400,167 @@ async fn probes_hit_what_the_workers_serve() {
     ops.set_ready(true);
     assert_eq!(get(path(&readiness)).await, 200);
     stop.cancel();
+}
+
+#[test]
+fn worker_credentials_are_secret_references() {
+    let lm = live_match("m", spec());
+    let built = deployments(&lm, &defaults_with_secret(), RUNNING).expect("build");
+    for (d, component) in built.iter().zip(Component::ALL) {
+        let c = only_container(d);
+        let env = c.env.clone().unwrap_or_default();
+        let refs: BTreeMap<&str, (&str, &str, Option<bool>)> = env
+            .iter()
+            .filter_map(|e| {
+                let r = e.value_from.as_ref()?.secret_key_ref.as_ref()?;
+                Some((e.name.as_str(), (r.name.as_str(), r.key.as_str(), r.optional)))
+            })
+            .collect();
+        let mut expected = BTreeMap::from([
+            ("LIVEMATCH_KAFKA_SASL_USERNAME", ("livematch-worker", "kafka-sasl-username", Some(true))),
+            ("LIVEMATCH_KAFKA_SASL_PASSWORD", ("livematch-worker", "kafka-sasl-password", Some(true))),
+        ]);
+        if component == Component::Consumer {
+            expected.insert("LIVEMATCH_REDIS_USERNAME", ("livematch-worker", "redis-username", Some(true)));
+            expected.insert("LIVEMATCH_REDIS_PASSWORD", ("livematch-worker", "redis-password", Some(true)));
+        }
+        assert_eq!(refs, expected, "{component:?}");
+        for e in &env {
+            assert!(e.value.is_none() || e.value_from.is_none(), "{e:?}");
+            if e.name.contains("PASSWORD") || e.name.contains("USERNAME") {
+                assert!(e.value.is_none(), "{component:?}: {} is a plain value", e.name);
+            }
+        }
+        assert_eq!(
+            env_of(c)["LIVEMATCH_KAFKA_OPTIONS"],
+            "security.protocol=SASL_SSL,sasl.mechanism=SCRAM-SHA-512,\
+             ssl.ca.location=/etc/livematch/worker-secret/kafka-ca.crt"
+        );
+        // The Secret's files, read-only; a missing Secret stops the pod.
+        let volume = pod(d).volumes.iter().flatten().find(|v| v.name == secret::VOLUME).expect("secret volume");
+        let source = volume.secret.as_ref().expect("a secret volume");
+        assert_eq!(source.secret_name.as_deref(), Some("livematch-worker"));
+        assert_eq!((source.optional, source.default_mode), (Some(false), Some(0o440)));
+        let mount = c.volume_mounts.iter().flatten().find(|m| m.name == secret::VOLUME).expect("secret mount");
+        assert_eq!((mount.mount_path.as_str(), mount.read_only), (secret::SECRET_DIR, Some(true)));
+        // Every variable is one the worker reads.
+        let subcommand = if component == Component::Producer { "produce" } else { "consume" };
+        let known = cli_env_names(subcommand);
+        for var in env.iter().filter(|e| e.name.starts_with("LIVEMATCH_")) {
+            assert!(known.contains(&var.name), "livematch {subcommand} does not read {}", var.name);
+        }
+    }
+
+    // Without a worker Secret: no reference to one, no volume.
+    for d in deployments(&lm, &defaults(), RUNNING).expect("build") {
+        let c = only_container(&d);
+        assert!(c.env.iter().flatten().all(|e| e.value_from.is_none()), "{:?}", c.env);
+        assert!(!c.env.iter().flatten().any(|e| e.name == "LIVEMATCH_KAFKA_OPTIONS"), "no options, no variable");
+        assert!(pod(&d).volumes.iter().flatten().all(|v| v.secret.is_none()));
+    }
+}
+
+/// The operator's own credentials (flags, options, URL) and the workers'
+/// never appear in what it applies; the Secret is only named.
+#[test]
+fn no_password_of_the_operator_reaches_a_deployment() {
+    use clap::Parser;
+    let secrets = ["op-kafka-secret", "op-key-secret", "op-sasl-secret", "op-redis-secret", "op-redis-flag-secret"];
+    let config = crate::config::Config::try_parse_from([
+        "livematch-operator",
+        "--kafka",
+        "kafka:9093",
+        "--kafka-option",
+        "security.protocol=SASL_SSL",
+        "--kafka-option",
+        "sasl.mechanism=SCRAM-SHA-512",
+        "--kafka-option",
+        "sasl.username=operator-user",
+        "--kafka-option",
+        "sasl.password=op-kafka-secret",
+        "--kafka-option",
+        "ssl.key.password=op-key-secret",
+        "--kafka-sasl-password",
+        "op-sasl-secret",
+        "--redis",
+        "rediss://op:op-redis-secret@redis:6380/0",
+        "--redis-password",
+        "op-redis-flag-secret",
+        "--worker-secret",
+        "livematch-worker",
+    ])
+    .expect("flags parse");
+    config.check().expect("consistent");
+    let workers = config.worker_defaults();
+    assert_eq!(workers.redis, "rediss://op@redis:6380/0", "the address, without the password");
+    let option = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    assert_eq!(
+        workers.kafka_options,
+        [option("security.protocol", "SASL_SSL"), option("sasl.mechanism", "SCRAM-SHA-512")],
+        "the operator's options but its identity and secrets"
+    );
+    let lm = live_match("m", spec());
+    let applied = serde_json::to_string(&deployments(&lm, &workers, RUNNING).expect("build")).expect("json");
+    for secret in secrets {
+        assert!(!applied.contains(secret), "{secret} in {applied}");
+    }
+    assert!(!applied.contains("operator-user") && applied.contains("livematch-worker"), "{applied}");
+    let shown = format!("{config:?}");
+    for secret in secrets {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    // The operator itself still uses its credentials.
+    let kafka = config.kafka_config().extra;
+    assert!(kafka.contains(&option("sasl.password", "op-sasl-secret")), "the flag wins, last: {kafka:?}");
+    assert_eq!(config.redis_config().url, "rediss://op:op-redis-flag-secret@redis:6380/0");
+}
+
+/// What the test kubelet (and so a kubelet) makes of a worker pod with the
+/// worker Secret: the credentials in the environment, the CA a file of the
+/// pod that the Kafka options point at.
+#[test]
+fn the_test_kubelet_resolves_the_worker_secret() {
+    use k8s_openapi::api::core::v1::Pod;
+    use livematch_e2e::kubelet::launch::{LaunchError, Programs, Sources, plan};
+    let lm = live_match("m", spec());
+    let consumer = deployment(&lm, &defaults_with_secret(), Component::Consumer, RUNNING).expect("build");
+    let template = consumer.spec.expect("spec").template;
+    let pod = Pod {
+        metadata: ObjectMeta {
+            name: Some("m-consumer-1".into()),
+            namespace: Some("default".into()),
+            ..ObjectMeta::default()
+        },
+        spec: template.spec,
+        status: None,
+    };
+    let programs = Programs {
+        binaries: BTreeMap::from([("livematch".to_owned(), std::path::PathBuf::from("/bin/livematch"))]),
+        ..Programs::default()
+    };
+    let worker_secret = BTreeMap::from([
+        ("kafka-sasl-username".to_owned(), "livematch".to_owned()),
+        ("kafka-sasl-password".to_owned(), "sasl-pw".to_owned()),
+        ("redis-password".to_owned(), "redis-pw".to_owned()),
+        ("kafka-ca.crt".to_owned(), "-----BEGIN CERTIFICATE-----".to_owned()),
+    ]);
+    let sources =
+        Sources { secrets: BTreeMap::from([("livematch-worker".to_owned(), worker_secret)]), ..Sources::default() };
+    let dir = std::path::Path::new("/pods/m-consumer-1");
+    let mut port = 40_000;
+    let planned = plan(&pod, &programs, &sources, dir, || {
+        port += 1;
+        port
+    })
+    .expect("the test kubelet runs it");
+    let ca = dir.join("volumes").join(secret::VOLUME).join("kafka-ca.crt");
+    assert!(planned.files.iter().any(|(path, _)| *path == ca), "{:?}", planned.files);
+    let env: BTreeMap<_, _> = planned.containers[0].env.iter().cloned().collect();
+    assert_eq!(env["LIVEMATCH_KAFKA_SASL_USERNAME"], "livematch");
+    assert_eq!(env["LIVEMATCH_KAFKA_SASL_PASSWORD"], "sasl-pw");
+    assert_eq!(env["LIVEMATCH_REDIS_PASSWORD"], "redis-pw");
+    assert!(!env.contains_key("LIVEMATCH_REDIS_USERNAME"), "an absent key sets nothing");
+    assert!(env["LIVEMATCH_KAFKA_OPTIONS"].ends_with(&format!("ssl.ca.location={}", ca.display())), "{env:?}");
+    let err = plan(&pod, &programs, &Sources::default(), dir, || 1).expect_err("no Secret");
+    assert_eq!(err, LaunchError::MissingSecret("livematch-worker".into()));
 }

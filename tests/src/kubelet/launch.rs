@@ -370,11 +370,20 @@ pub fn expand_vars(s: &str, env: &[(String, String)]) -> String {
     out
 }
 
-/// `/replay/match.json` → `<volume dir>/match.json` for a mount at `/replay`.
+/// `/replay/match.json` → `<volume dir>/match.json` for a mount at `/replay`;
+/// also in `--flag=/path`, and in the `key=/path` items of a comma-separated
+/// list of properties (`LIVEMATCH_KAFKA_OPTIONS=ssl.ca.location=/etc/...`).
 fn rewrite_paths(value: &str, mounts: &[(String, PathBuf)]) -> String {
-    // `--flag=/path` as well as `/path`.
+    if value.contains(',') && !value.starts_with('/') {
+        return value.split(',').map(|item| rewrite_path(item, mounts)).collect::<Vec<_>>().join(",");
+    }
+    rewrite_path(value, mounts)
+}
+
+fn rewrite_path(value: &str, mounts: &[(String, PathBuf)]) -> String {
+    // `--flag=/path` or `key=/path` as well as `/path`.
     let (head, path) = match value.split_once('=') {
-        Some((flag, p)) if flag.starts_with('-') => (format!("{flag}="), p),
+        Some((key, p)) if p.starts_with('/') => (format!("{key}="), p),
         _ => (String::new(), value),
     };
     for (mount, host) in mounts {

@@ -32,6 +32,10 @@ use tokio::time::Instant;
 
 use super::{BusError, EventBus, Record, Subscription, TopicSpec};
 
+mod last_error;
+
+use last_error::LastError;
+
 /// How long `publish` may wait for room in the producer's local queue.
 const QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Admin requests (create/delete topic).
@@ -125,6 +129,8 @@ impl std::fmt::Debug for KafkaConfig {
 pub struct KafkaBus {
     config: Arc<KafkaConfig>,
     producer: Arc<RwLock<ProducerSlot>>,
+    /// The last connection error of the producers (all generations).
+    producer_errors: Arc<LastError>,
     admin: Arc<AdminClient<LogContext>>,
 }
 
@@ -146,14 +152,16 @@ impl KafkaBus {
     /// # Errors
     /// [`BusError::Config`] if librdkafka rejects the configuration.
     pub fn new(config: KafkaConfig) -> Result<Self, BusError> {
-        let producer = new_producer(&config)?;
+        let producer_errors = Arc::new(LastError::default());
+        let producer = new_producer(&config, &producer_errors)?;
         let admin = config
             .client_config(&[])
-            .create_with_context(LogContext { role: "admin" })
+            .create_with_context(LogContext::new("admin"))
             .map_err(|e| config_error("admin client", &e))?;
         Ok(KafkaBus {
             config: Arc::new(config),
             producer: Arc::new(RwLock::new(ProducerSlot { generation: 0, producer })),
+            producer_errors,
             admin: Arc::new(admin),
         })
     }
@@ -171,7 +179,7 @@ impl KafkaBus {
         if slot.generation != generation {
             return;
         }
-        match new_producer(&self.config) {
+        match new_producer(&self.config, &self.producer_errors) {
             Ok(producer) => {
                 slot.producer = producer;
                 slot.generation += 1;
@@ -187,19 +195,28 @@ impl KafkaBus {
         &self.config
     }
 
+    /// An admin failure (a timeout, typically), with the last connection
+    /// error appended. rdkafka never polls the admin client's main queue,
+    /// so its own errors are not delivered; the producer connects to the
+    /// same brokers with the same settings as soon as it is created, so its
+    /// last connection error tells why the admin client got no answer.
+    fn explain_admin(&self, message: String) -> String {
+        self.producer_errors.explain(message)
+    }
+
     fn admin_options() -> AdminOptions {
         AdminOptions::new().operation_timeout(Some(ADMIN_TIMEOUT)).request_timeout(Some(ADMIN_TIMEOUT))
     }
 }
 
-fn new_producer(config: &KafkaConfig) -> Result<FutureProducer<LogContext>, BusError> {
+fn new_producer(config: &KafkaConfig, errors: &Arc<LastError>) -> Result<FutureProducer<LogContext>, BusError> {
     config
         .client_config(&[
             ("enable.idempotence", "true".to_owned()),
             ("acks", "all".to_owned()),
             ("message.timeout.ms", "120000".to_owned()),
         ])
-        .create_with_context(LogContext { role: "producer" })
+        .create_with_context(LogContext { role: "producer", last_error: Arc::clone(errors) })
         .map_err(|e| config_error("producer", &e))
 }
 
@@ -217,10 +234,23 @@ fn config_error(what: &str, e: &KafkaError) -> BusError {
 }
 
 /// Whether a librdkafka property holds a secret (passwords, keys, tokens):
-/// its value is never logged.
+/// its value is never logged. Broad on purpose: a key *file*
+/// (`ssl.key.location`) is redacted too.
 fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     ["password", "secret", "key", "token", "jaas"].iter().any(|s| key.contains(s))
+}
+
+/// Whether the value of a librdkafka property is itself a secret (a
+/// password, a private key in PEM, a token), as opposed to the name of a
+/// file or endpoint holding one (`ssl.key.location`,
+/// `sasl.oauthbearer.token.endpoint.url`). Such a value belongs in a
+/// Kubernetes Secret, never in a plain environment value or argument.
+#[must_use]
+pub fn is_secret_option(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    let names_a_place = [".location", ".url", ".filename", ".keytab"].iter().any(|s| key.ends_with(s));
+    is_secret_key(&key) && !names_a_place
 }
 
 fn topic_error(topic: &str, message: String) -> BusError {
@@ -295,14 +325,16 @@ impl EventBus for KafkaBus {
             .admin
             .create_topics([&new_topic], &Self::admin_options())
             .await
-            .map_err(|e| topic_error(topic, format!("create: {e}")))?;
+            .map_err(|e| topic_error(topic, self.explain_admin(format!("create: {e}"))))?;
         for result in results {
             match result {
                 Ok(_) => tracing::info!(topic, ?spec, "kafka topic created"),
                 Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {
                     tracing::debug!(topic, "kafka topic already exists");
                 }
-                Err((_, code)) => return Err(topic_error(topic, format!("create: {code}"))),
+                Err((_, code)) => {
+                    return Err(topic_error(topic, self.explain_admin(format!("create: {code}"))));
+                }
             }
         }
         Ok(())
@@ -314,14 +346,16 @@ impl EventBus for KafkaBus {
             .admin
             .delete_topics(&[topic], &Self::admin_options())
             .await
-            .map_err(|e| topic_error(topic, format!("delete: {e}")))?;
+            .map_err(|e| topic_error(topic, self.explain_admin(format!("delete: {e}"))))?;
         for result in results {
             match result {
                 Ok(_) => tracing::info!(topic, "kafka topic deleted"),
                 Err((_, RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic)) => {
                     tracing::debug!(topic, "kafka topic to delete does not exist");
                 }
-                Err((_, code)) => return Err(topic_error(topic, format!("delete: {code}"))),
+                Err((_, code)) => {
+                    return Err(topic_error(topic, self.explain_admin(format!("delete: {code}"))));
+                }
             }
         }
         Ok(())
@@ -342,7 +376,8 @@ impl EventBus for KafkaBus {
                 if timed_out || producer.client().fatal_error().is_some() {
                     self.replace_producer(generation, topic, &e);
                 }
-                Err(BusError::Publish { topic: topic.to_owned(), message: e.to_string() })
+                let message = self.producer_errors.explain(e.to_string());
+                Err(BusError::Publish { topic: topic.to_owned(), message })
             }
         }
     }
@@ -355,7 +390,7 @@ impl EventBus for KafkaBus {
             .consumer_config(&group)
             // End-of-partition events tell that the first fetch completed.
             .set("enable.partition.eof", "true")
-            .create_with_context(LogContext { role: "reader" })
+            .create_with_context(LogContext::new("reader"))
             .map_err(|e| config_error("reader", &e))?;
         let consumer = Arc::new(consumer);
         let result = read_topic(&consumer, topic, idle).await;
@@ -367,7 +402,8 @@ impl EventBus for KafkaBus {
 
     #[tracing::instrument(level = "info", skip(self))]
     async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn Subscription>, BusError> {
-        let context = GroupContext { topic: topic.to_owned(), group: group.to_owned() };
+        let context =
+            GroupContext { topic: topic.to_owned(), group: group.to_owned(), last_error: LastError::default() };
         let consumer: StreamConsumer<GroupContext> = self
             .config
             .consumer_config(group)
@@ -394,10 +430,10 @@ async fn read_topic(
     idle: Duration,
 ) -> Result<Vec<Record>, BusError> {
     let partitions = {
-        let consumer = Arc::clone(consumer);
+        let client = Arc::clone(consumer);
         let name = topic.to_owned();
         blocking(move || {
-            let metadata = consumer.fetch_metadata(Some(&name), CALL_TIMEOUT).map_err(|e| e.to_string())?;
+            let metadata = client.fetch_metadata(Some(&name), CALL_TIMEOUT).map_err(|e| e.to_string())?;
             let Some(found) = metadata.topics().iter().find(|t| t.name() == name) else {
                 return Ok(Vec::new());
             };
@@ -410,7 +446,7 @@ async fn read_topic(
             }
         })
         .await
-        .map_err(|e| consume_error(topic, e))?
+        .map_err(|e| consume_error(topic, consumer.context().last_error.explain(e)))?
     };
     if partitions.is_empty() {
         tracing::debug!(topic, "kafka topic absent or empty of partitions: nothing to read");
@@ -441,7 +477,9 @@ async fn read_topic(
                     deadline = deadline.min(Instant::now() + idle);
                 }
             }
-            Ok(Err(e)) => return Err(consume_error(topic, format!("read: {e}"))),
+            Ok(Err(e)) => {
+                return Err(consume_error(topic, consumer.context().last_error.explain(format!("read: {e}"))));
+            }
         }
     }
     // Messages arrive in order per partition; present partitions in order.
@@ -567,7 +605,12 @@ impl Subscription for KafkaSubscription {
                     tracing::debug!(topic = self.topic, group = self.group, error = %e, "transient kafka consume error");
                 }
                 Err(e) if batch.is_empty() => {
-                    return Err(consume_error(&self.topic, format!("group {}: {e}", self.group)));
+                    let message = format!("group {}: {e}", self.group);
+                    let message = match &self.consumer {
+                        Some(consumer) => consumer.context().last_error.explain(message),
+                        None => message,
+                    };
+                    return Err(consume_error(&self.topic, message));
                 }
                 Err(e) => {
                     tracing::warn!(topic = self.topic, group = self.group, error = %e, "kafka consume error after a partial batch");
@@ -619,9 +662,17 @@ impl Drop for KafkaSubscription {
     }
 }
 
-/// Routes librdkafka logs and errors to `tracing`.
+/// Routes librdkafka logs and errors to `tracing`, and remembers the last
+/// error to explain a timeout with.
 struct LogContext {
     role: &'static str,
+    last_error: Arc<LastError>,
+}
+
+impl LogContext {
+    fn new(role: &'static str) -> Self {
+        LogContext { role, last_error: Arc::new(LastError::default()) }
+    }
 }
 
 fn log_librdkafka(role: &str, level: RDKafkaLogLevel, facility: &str, message: &str) {
@@ -652,16 +703,18 @@ impl ClientContext for LogContext {
             tracing::debug!(target: "librdkafka", role = self.role, reason, "end of partition");
         } else {
             tracing::warn!(target: "librdkafka", role = self.role, %error, reason, "kafka client error");
+            self.last_error.record(&error, reason);
         }
     }
 }
 
 impl ConsumerContext for LogContext {}
 
-/// Logs a group member's assignment changes.
+/// Logs a group member's assignment changes and remembers its last error.
 struct GroupContext {
     topic: String,
     group: String,
+    last_error: LastError,
 }
 
 impl ClientContext for GroupContext {
@@ -671,6 +724,7 @@ impl ClientContext for GroupContext {
 
     fn error(&self, error: KafkaError, reason: &str) {
         tracing::warn!(target: "librdkafka", topic = self.topic, group = self.group, %error, reason, "kafka consumer error");
+        self.last_error.record(&error, reason);
     }
 }
 

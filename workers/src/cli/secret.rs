@@ -67,6 +67,29 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// `url` without the password of its user-info (the user name stays) and
+/// without any `pass=` query parameter: the address alone, to hand to
+/// whoever gets the password another way.
+#[must_use]
+pub fn without_password(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(start) = out.find("://").map(|i| i + 3) {
+        let authority_end = out[start..].find(['/', '?', '#']).map_or(out.len(), |i| start + i);
+        if let Some(at) = out[start..authority_end].rfind('@').map(|i| start + i)
+            && let Some(colon) = out[start..at].find(':').map(|i| start + i)
+        {
+            // No user left: drop the `@` as well.
+            let end = if colon == start { at + 1 } else { at };
+            out.replace_range(colon..end, "");
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let kept: Vec<&str> = out[q + 1..].split('&').filter(|p| !p.starts_with("pass=")).collect();
+        out = if kept.is_empty() { out[..q].to_owned() } else { format!("{}?{}", &out[..q], kept.join("&")) };
+    }
+    out
+}
+
 /// Percent-encode a user name or password for the user-info of a URL
 /// (everything but RFC 3986 unreserved characters).
 #[must_use]
@@ -134,6 +157,21 @@ mod tests {
             "unix:///run/redis.sock?db=1&pass=<redacted>"
         );
         assert_eq!(redact_url("not a url"), "not a url");
+    }
+
+    #[test]
+    fn passwords_are_taken_out_of_urls() {
+        assert_eq!(without_password("redis://:hunter2@redis:6379/0"), "redis://redis:6379/0");
+        assert_eq!(without_password("rediss://app:p%40ss@redis/"), "rediss://app@redis/");
+        assert_eq!(without_password("redis://redis:6379/"), "redis://redis:6379/");
+        assert_eq!(without_password("redis://user@redis:6379/"), "redis://user@redis:6379/");
+        assert_eq!(without_password("unix:///run/redis.sock?db=1&pass=hunter2"), "unix:///run/redis.sock?db=1");
+        assert_eq!(without_password("unix:///run/redis.sock?pass=hunter2"), "unix:///run/redis.sock");
+        assert_eq!(without_password("not a url"), "not a url");
+        // Put back, the password gives the URL it came from.
+        let pw = Secret::new("hunter2");
+        let url = "rediss://app:hunter2@redis:6380/2";
+        assert_eq!(with_credentials(&without_password(url), None, &pw), url);
     }
 
     #[test]

@@ -136,3 +136,50 @@ fn referenced_sources_are_listed_once() {
     let (cms, secrets) = referenced_sources(&worker_pod());
     assert_eq!((cms, secrets), (vec!["rec".to_owned()], vec!["creds".to_owned()]));
 }
+
+#[test]
+fn secrets_reach_the_environment_and_mounted_files() {
+    let p = pod(json!({
+        "volumes": [{"name": "creds", "secret": {"secretName": "worker", "defaultMode": 288}}],
+        "containers": [{
+            "name": "consumer", "command": ["livematch"], "args": ["consume"],
+            "envFrom": [{"secretRef": {"name": "shared"}}],
+            "env": [
+                {"name": "LIVEMATCH_KAFKA_OPTIONS",
+                 "value": "security.protocol=SSL,ssl.ca.location=/etc/livematch/worker-secret/kafka-ca.crt"},
+                {"name": "LIVEMATCH_REDIS_PASSWORD",
+                 "valueFrom": {"secretKeyRef": {"name": "worker", "key": "redis-password", "optional": true}}},
+                {"name": "LIVEMATCH_KAFKA_SASL_PASSWORD",
+                 "valueFrom": {"secretKeyRef": {"name": "worker", "key": "kafka-sasl-password", "optional": true}}},
+                {"name": "FROM_SHARED", "value": "$(SHARED_KEY)"}
+            ],
+            "volumeMounts": [{"name": "creds", "mountPath": "/etc/livematch/worker-secret", "readOnly": true}]
+        }]
+    }));
+    let worker = BTreeMap::from([
+        ("redis-password".to_owned(), "redis-pw".to_owned()),
+        ("kafka-ca.crt".to_owned(), "-----BEGIN CERTIFICATE-----".to_owned()),
+    ]);
+    let shared = BTreeMap::from([("SHARED_KEY".to_owned(), "shared-value".to_owned())]);
+    let sources = Sources {
+        config_maps: BTreeMap::new(),
+        secrets: BTreeMap::from([("worker".to_owned(), worker), ("shared".to_owned(), shared)]),
+    };
+    let dir = Path::new("/pods/p-1");
+    let planned = plan(&p, &programs(), &sources, dir, ports_from(1)).expect("plan");
+    let ca = dir.join("volumes/creds/kafka-ca.crt");
+    assert!(planned.files.contains(&(ca.clone(), b"-----BEGIN CERTIFICATE-----".to_vec())), "{:?}", planned.files);
+    let env: BTreeMap<_, _> = planned.containers[0].env.iter().cloned().collect();
+    assert_eq!(env["LIVEMATCH_REDIS_PASSWORD"], "redis-pw");
+    assert!(!env.contains_key("LIVEMATCH_KAFKA_SASL_PASSWORD"), "an optional absent key sets nothing");
+    assert_eq!(env["SHARED_KEY"], "shared-value");
+    assert_eq!(env["FROM_SHARED"], "shared-value");
+    assert_eq!(
+        env["LIVEMATCH_KAFKA_OPTIONS"],
+        format!("security.protocol=SSL,ssl.ca.location={}", ca.display()),
+        "a mounted path inside a property list is the pod's file"
+    );
+    // Without the Secret the volume (not optional) keeps the pod from starting.
+    let err = plan(&p, &programs(), &Sources::default(), dir, ports_from(1)).expect_err("no secret");
+    assert_eq!(err, LaunchError::MissingSecret("worker".into()));
+}
