@@ -39,6 +39,13 @@ apt_update_once() {
   fi
 }
 
+# apt_get_install PACKAGE: apt-get install it (updating the index first, once).
+apt_get_install() {
+  apt_update_once
+  log "apt-get install $1"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1"
+}
+
 # apt_install PACKAGE COMMAND: install PACKAGE unless COMMAND is available.
 apt_install() {
   local package="$1" command="$2"
@@ -46,9 +53,7 @@ apt_install() {
     log "$package: present ($(command -v "$command"))"
     return 0
   fi
-  apt_update_once
-  log "apt-get install $package"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package"
+  apt_get_install "$package"
 }
 
 # apt_install_lib PACKAGE: install PACKAGE, a library with no command to
@@ -59,9 +64,7 @@ apt_install_lib() {
     log "$package: present ($(dpkg-query -W -f='${Version}' "$package"))"
     return 0
   fi
-  apt_update_once
-  log "apt-get install $package"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package"
+  apt_get_install "$package"
 }
 
 # librdkafka's TLS and SCRAM: rdkafka-sys builds it against the system

@@ -141,6 +141,10 @@ impl ConsumerMetrics {
         ConsumerMetrics::register(&mut Registry::default())
     }
 
+    fn error(&self, kind: &'static str) {
+        self.errors.get_or_create(&ErrorLabel { kind }).inc();
+    }
+
     fn skip(&self, reason: &'static str) {
         self.events_skipped.get_or_create(&ErrorLabel { kind: reason }).inc();
     }
@@ -336,7 +340,7 @@ pub async fn run(
             }
             Err(e) => {
                 warn!(error = %e, "reading from the topic failed; retrying");
-                metrics.errors.get_or_create(&ErrorLabel { kind: e.metric_label() }).inc();
+                metrics.error(e.metric_label());
                 backoff.wait(&shutdown).await;
                 continue;
             }
@@ -365,7 +369,7 @@ pub async fn run(
             if let Err(e) = sub.commit(partition, offset + 1).await {
                 // Not fatal: the records come again and are duplicates.
                 warn!(error = %e, "offset commit failed");
-                metrics.errors.get_or_create(&ErrorLabel { kind: e.metric_label() }).inc();
+                metrics.error(e.metric_label());
             }
         }
         if config.exit_when_finished
@@ -410,7 +414,7 @@ async fn check_cache(
         // Checked again at the next interval; a commit would notice too.
         Err(e) => {
             warn!(error = %e, "checking the cache failed");
-            metrics.errors.get_or_create(&ErrorLabel { kind: e.metric_label() }).inc();
+            metrics.error(e.metric_label());
         }
     }
     Ok(())
@@ -432,7 +436,7 @@ async fn announce_if_rebuilt(store: &dyn Store, folder: &mut Folder, match_id: &
         // Retried after the next commit or check.
         Err(e) => {
             warn!(error = %e, "announcing the rebuilt cache failed");
-            metrics.errors.get_or_create(&ErrorLabel { kind: e.metric_label() }).inc();
+            metrics.error(e.metric_label());
         }
     }
 }
@@ -516,7 +520,7 @@ async fn write_batch(
             }
             Err(e) => {
                 warn!(error = %e, "store write failed; retrying");
-                metrics.errors.get_or_create(&ErrorLabel { kind: e.metric_label() }).inc();
+                metrics.error(e.metric_label());
                 if shutdown.is_cancelled() {
                     return Err(e.into());
                 }
@@ -538,7 +542,7 @@ async fn load_with_retry(
             Ok(s) => return s,
             Err(e) => {
                 warn!(error = %e, "loading match state failed; retrying");
-                metrics.errors.get_or_create(&ErrorLabel { kind: e.metric_label() }).inc();
+                metrics.error(e.metric_label());
                 if shutdown.is_cancelled() {
                     return None;
                 }
