@@ -8,8 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::{Envelope, Event, Sport};
-use crate::patch::PatchOp;
-use crate::sport::{RuleViolation, Rules};
+use crate::patch_json::{Patch, PatchWriter};
+use crate::sport::{RuleViolation, Rules, SnapshotMeta};
 use crate::{basketball, cricket, football, tennis};
 
 /// Where a match is in its life.
@@ -35,9 +35,10 @@ impl Status {
 pub struct Applied {
     pub seq: u64,
     /// JSON Patch turning the snapshot before the event into the snapshot
-    /// after it. The first event of a match (seq 1) replaces the whole
-    /// document (path `""`), so a viewer holding no snapshot can apply it.
-    pub patch: Vec<PatchOp>,
+    /// after it, as JSON text. The first event of a match (seq 1) replaces
+    /// the whole document (path `""`), so a viewer holding no snapshot can
+    /// apply it.
+    pub patch: Patch,
 }
 
 /// Why an event was not applied. The state is unchanged in every case.
@@ -94,7 +95,7 @@ macro_rules! with_state {
 }
 
 /// Fold one event with a sport's rules, wrapping its error.
-fn fold<R: Rules>(state: &mut R, ev: &R::Event, seq: u64, ts: i64) -> Result<Vec<PatchOp>, ApplyError> {
+fn fold<R: Rules>(state: &mut R, ev: &R::Event, seq: u64, ts: i64) -> Result<Patch, ApplyError> {
     state.apply(ev, seq, ts).map_err(|e| ApplyError::Rule {
         seq,
         sport: R::SPORT,
@@ -173,10 +174,13 @@ impl MatchState {
         if first {
             // Viewers that subscribed before the match had any state hold
             // no document: the first event replaces the whole of it.
-            patch = vec![PatchOp::replace("", self.snapshot())];
+            let snapshot = self.snapshot_text();
+            let mut w = PatchWriter::with_capacity(snapshot.len() + 64);
+            w.replace_json("", &snapshot);
+            patch = w.finish();
         } else {
-            patch.push(PatchOp::replace("/seq", env.seq));
-            patch.push(PatchOp::replace("/updated", env.ts));
+            patch.push_replace("/seq", &env.seq);
+            patch.push_replace("/updated", &env.ts);
         }
         Ok(Applied { seq: env.seq, patch })
     }
@@ -194,13 +198,21 @@ impl MatchState {
     #[must_use]
     pub fn snapshot(&self) -> serde_json::Value {
         let mut v = with_state!(&self.state, s => Rules::snapshot(s));
-        if let serde_json::Value::Object(map) = &mut v {
-            map.insert("id".into(), self.match_id.clone().into());
-            map.insert("sport".into(), self.sport().as_str().into());
-            map.insert("seq".into(), self.seq.into());
-            map.insert("updated".into(), self.updated.into());
-        }
+        self.meta().insert_into(&mut v);
         v
+    }
+
+    /// The viewers' snapshot as JSON text (what is stored for viewers):
+    /// byte for byte `snapshot().to_string()`, written without building
+    /// the `Value` where the sport can.
+    #[must_use]
+    pub fn snapshot_text(&self) -> String {
+        let meta = self.meta();
+        with_state!(&self.state, s => Rules::snapshot_text(s, &meta))
+    }
+
+    fn meta(&self) -> SnapshotMeta<'_> {
+        SnapshotMeta { id: &self.match_id, sport: self.sport(), seq: self.seq, updated: self.updated }
     }
 
     /// One line for the lobby and `kubectl get lm`, e.g.

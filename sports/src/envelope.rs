@@ -69,7 +69,9 @@ impl std::str::FromStr for Sport {
 }
 
 /// One event of one match, with its position in the match's stream.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// (Read by a hand-written `Deserialize`, see `envelope_de.rs`: what the
+/// derive with `#[serde(flatten)] event` would read, faster.)
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Envelope {
     /// Schema version ([`SCHEMA_VERSION`] when written by this build).
     pub v: u32,

@@ -25,13 +25,36 @@ use serde_json::Value;
 
 use crate::engine::Status;
 use crate::envelope::Sport;
-use crate::patch::PatchOp;
+use crate::patch_json::Patch;
 
 /// A sport's rule error: an event that breaks the laws or does not fit the
 /// match so far.
 pub trait RuleViolation: std::error::Error + Send + Sync + 'static {
     /// Stable short category for metrics labels (e.g. `"finished"`).
     fn metric_label(&self) -> &'static str;
+}
+
+/// The keys of the viewers' document owned by the engine, not the sport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotMeta<'a> {
+    pub id: &'a str,
+    pub sport: Sport,
+    /// Sequence number of the last event applied.
+    pub seq: u64,
+    /// Timestamp of the last event applied (ms since the epoch).
+    pub updated: i64,
+}
+
+impl SnapshotMeta<'_> {
+    /// Insert `id`, `sport`, `seq` and `updated` into a snapshot object.
+    pub fn insert_into(&self, snapshot: &mut Value) {
+        if let Value::Object(map) = snapshot {
+            map.insert("id".into(), self.id.into());
+            map.insert("sport".into(), self.sport.as_str().into());
+            map.insert("seq".into(), self.seq.into());
+            map.insert("updated".into(), self.updated.into());
+        }
+    }
 }
 
 /// The laws of one sport, implemented by the sport's match state.
@@ -44,15 +67,24 @@ pub trait Rules: Default + Clone + Debug + PartialEq + Serialize + DeserializeOw
     const SPORT: Sport;
 
     /// Validate and fold one event; returns the JSON Patch from the old
-    /// snapshot to the new one.
+    /// snapshot to the new one, as JSON text.
     ///
     /// # Errors
     /// The event breaks the laws or does not fit the match so far; the state
     /// is unchanged.
-    fn apply(&mut self, ev: &Self::Event, seq: u64, ts: i64) -> Result<Vec<PatchOp>, Self::Error>;
+    fn apply(&mut self, ev: &Self::Event, seq: u64, ts: i64) -> Result<Patch, Self::Error>;
 
     /// The viewers' document (see the module docs for the common keys).
     fn snapshot(&self) -> Value;
+
+    /// The viewers' document with the engine's keys, as JSON text: exactly
+    /// `snapshot()` with `meta`'s keys inserted, serialized. A sport may
+    /// write it directly, without building the `Value` first.
+    fn snapshot_text(&self, meta: &SnapshotMeta<'_>) -> String {
+        let mut v = self.snapshot();
+        meta.insert_into(&mut v);
+        v.to_string()
+    }
 
     /// One line for the lobby and `kubectl get lm` (empty before the match
     /// start event).

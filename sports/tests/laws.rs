@@ -47,7 +47,9 @@ impl M {
 
     fn try_ev(&mut self, ev: Event) -> Result<Vec<PatchOp>, RuleError> {
         let before = self.s.snapshot();
-        let ops = self.s.apply(&ev, self.seq + 1, 1_000 * (self.seq as i64 + 1))?;
+        let patch = self.s.apply(&ev, self.seq + 1, 1_000 * (self.seq as i64 + 1))?;
+        let ops = patch.ops();
+        assert_eq!(patch.as_str(), serde_json::to_string(&ops).expect("json"), "patch text is not serde_json's");
         self.seq += 1;
         let after = self.s.snapshot();
         let mut patched = before.clone();
@@ -933,7 +935,7 @@ fn match_state_patches_carry_seq_and_updated() {
             .apply(&Envelope::new("kkr-rcb", seq, 10 * seq as i64, livematch_sports::Event::Cricket(ev)))
             .expect("valid");
         let mut doc = before;
-        apply_patch(&mut doc, &applied.patch).expect("patch applies");
+        apply_patch(&mut doc, &applied.patch.ops()).expect("patch applies");
         assert_eq!(doc, ms.snapshot());
         assert_eq!(doc["seq"], seq);
     }

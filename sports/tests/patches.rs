@@ -157,9 +157,12 @@ fn path_of(op: &PatchOp) -> &str {
 /// Apply `ev`, checking the patch against the snapshots; returns the ops.
 fn checked(state: &mut State, ev: &Event, seq: u64) -> Vec<PatchOp> {
     let before = state.snapshot();
-    let ops = state
+    let patch = state
         .apply(ev, seq, i64::try_from(seq).unwrap_or(0) * 1000)
         .unwrap_or_else(|e| panic!("seq {seq} {ev:?}: {e}"));
+    let ops = patch.ops();
+    assert_eq!(patch.len(), ops.len());
+    assert_eq!(patch.as_str(), serde_json::to_string(&ops).expect("json"), "seq {seq}: patch text is not serde_json's");
     let after = state.snapshot();
     let mut patched = before.clone();
     apply_patch(&mut patched, &ops).unwrap_or_else(|e| panic!("seq {seq}: {e}: {ops:#?}"));

@@ -23,10 +23,11 @@ fn fold(spec: &SimSpec) -> MatchState {
     for (i, ev) in events.into_iter().enumerate() {
         let env = Envelope::new("m", i as u64 + 1, 1_000 * i as i64, ev);
         let applied = state.apply(&env).unwrap_or_else(|e| panic!("{spec:?} event {}: {e}", i + 1));
-        apply_patch(&mut doc, &applied.patch).unwrap_or_else(|e| panic!("{spec:?} seq {}: {e}", i + 1));
+        apply_patch(&mut doc, &applied.patch.ops()).unwrap_or_else(|e| panic!("{spec:?} seq {}: {e}", i + 1));
         assert_eq!(doc, state.snapshot(), "{spec:?} seq {}: patched document differs", i + 1);
         assert!(state.commentary().is_some());
     }
+    assert_eq!(state.snapshot_text(), state.snapshot().to_string(), "{spec:?}: stored snapshot text");
     state
 }
 

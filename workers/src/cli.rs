@@ -335,6 +335,13 @@ pub struct LimitArgs {
     /// Interval of heartbeat messages to clients.
     #[arg(long, env = "LIVEMATCH_HEARTBEAT", default_value = "15s", value_parser = humantime::parse_duration)]
     pub heartbeat: Duration,
+    /// Longest a client's socket may take no data before the client is cut off as too slow.
+    #[arg(long, env = "LIVEMATCH_WRITE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub write_timeout: Duration,
+    /// How long a cut-off client's socket is kept open so that a client that reads again finds the
+    /// error and close frames saying why (then the socket is closed).
+    #[arg(long, env = "LIVEMATCH_CLOSE_LINGER", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub close_linger: Duration,
     /// Origins allowed to open WebSockets, comma-separated: https://live.example.com,
     /// https://*.example.com, or * (empty: any). Others get HTTP 403.
     #[arg(long, env = "LIVEMATCH_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_allowed_origin)]

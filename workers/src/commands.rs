@@ -129,6 +129,8 @@ async fn gateway(args: GatewayArgs, shutdown: tokio_util::sync::CancellationToke
         subscribe_burst: limits.subscribe_burst(),
         outbound_queue: limits.client_queue,
         heartbeat: limits.heartbeat,
+        write_timeout: limits.write_timeout,
+        close_linger: limits.close_linger,
         allowed_origins: limits.allowed_origins.clone(),
         ..GatewayConfig::default()
     };

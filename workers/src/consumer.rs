@@ -19,6 +19,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
@@ -26,6 +27,19 @@ use crate::bus::{BusError, EventBus, Record, Subscription, group_for, topic_for}
 use crate::producer::ErrorLabel;
 use crate::protocol;
 use crate::store::{CommitBatch, CommitOutcome, Store, StoreError};
+
+/// Most batches one process holds folded and not yet written, whatever
+/// the number of consumers in it (the demo and the benchmark run hundreds).
+/// A batch holds its frames (~2 KB an event), snapshot and state until it
+/// is written; with no bound, every consumer folds its batch while the
+/// first few are written, and all of them sit in memory at once, every
+/// page of it touched for the first time (page faults were a fifth of the
+/// benchmark's CPU). Bounded, the memory of written batches is reused. More
+/// than the Redis store's commits in flight, so folding never waits for a
+/// commit while Redis is idle. A process running one consumer never waits.
+const BATCHES_IN_HAND: usize = 8;
+
+static IN_HAND: Semaphore = Semaphore::const_new(BATCHES_IN_HAND);
 
 /// What the consumer needs to know.
 #[derive(Debug, Clone)]
@@ -360,11 +374,17 @@ pub async fn run(
                 }
             }
         }
+        // Fold and write holding a permit: see BATCHES_IN_HAND.
+        let permit = tokio::select! {
+            p = IN_HAND.acquire() => p.ok(),
+            () = shutdown.cancelled() => break,
+        };
         if let Some(batch) = folder.fold(&records, &metrics, config.gap_timeout)
             && !write_batch(&*store, &mut folder, &mut *sub, batch, &config, &metrics, &shutdown).await?
         {
             continue; // reloaded and rewound: the records come again
         }
+        drop(permit);
         for (partition, offset) in commit_to {
             if let Err(e) = sub.commit(partition, offset + 1).await {
                 // Not fatal: the records come again and are duplicates.
@@ -466,7 +486,7 @@ async fn write_batch(
     let batch = CommitBatch {
         match_id: config.match_id.clone(),
         prev_seq: folded.prev_seq,
-        snapshot: folded.state.snapshot().to_string(),
+        snapshot: folded.state.snapshot_text(),
         lobby: folded.state.lobby_entry(),
         frames: folded.frames,
         expire_after: finished.then_some(config.completed_ttl),

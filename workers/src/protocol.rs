@@ -7,10 +7,10 @@
 //! `seq` and `ts` ([`frame_meta`]).
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use livematch_sports::engine::LobbyEntry;
-use livematch_sports::{Envelope, Event, PatchOp, Status};
+use livematch_sports::json_text::WriteJson as _;
+use livematch_sports::{Envelope, Event, Patch, PatchOp, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -322,24 +322,39 @@ pub fn snapshot_frame(match_id: &str, seq: u64, data: Option<&str>) -> String {
 /// "seq":..,"ts":..,"sport":..,"event":{..},"patch":[..]}`. Built once by
 /// the consumer; gateways forward it verbatim. Never contains a newline.
 #[must_use]
-pub fn event_frame(env: &Envelope, patch: &[PatchOp]) -> String {
-    // Built as bytes in one buffer sized for a typical frame (a cricket
-    // delivery: ~20 ops, ~2 KB): every part is serialized in place, nothing
-    // is copied or regrown op after op. This runs once per event.
-    let mut out = Vec::with_capacity(EVENT_FRAME_BASE + EVENT_FRAME_PER_OP * patch.len());
-    out.extend_from_slice(br#"{"type":"event","match":"#);
-    write_json(&mut out, &env.match_id);
-    let _ = write!(out, r#","seq":{},"ts":{},"sport":"{}","event":"#, env.seq, env.ts, env.event.sport().as_str());
-    match &env.event {
-        Event::Cricket(event) => write_json(&mut out, event),
-        Event::Football(event) => write_json(&mut out, event),
-        Event::Basketball(event) => write_json(&mut out, event),
-        Event::Tennis(event) => write_json(&mut out, event),
+pub fn event_frame(env: &Envelope, patch: &Patch) -> String {
+    // Built in one buffer sized for the frame, as text throughout (nothing
+    // to validate as UTF-8 afterwards): the patch is already JSON text,
+    // copied in once. This runs once per event.
+    let patch = patch.as_str();
+    let mut out = String::with_capacity(EVENT_FRAME_BASE + env.match_id.len() + patch.len());
+    out.push_str(r#"{"type":"event","match":"#);
+    env.match_id.write_json(&mut out);
+    out.push_str(r#","seq":"#);
+    env.seq.write_json(&mut out);
+    out.push_str(r#","ts":"#);
+    env.ts.write_json(&mut out);
+    out.push_str(r#","sport":""#);
+    out.push_str(env.event.sport().as_str());
+    out.push_str(r#"","event":"#);
+    let serialized = match &env.event {
+        // Written by hand, as the derive writes it (the events of every ball).
+        Event::Cricket(event) => {
+            event.write_json(&mut out);
+            Ok(())
+        }
+        Event::Football(event) => serde_json::to_string(event).map(|json| out.push_str(&json)),
+        Event::Basketball(event) => serde_json::to_string(event).map(|json| out.push_str(&json)),
+        Event::Tennis(event) => serde_json::to_string(event).map(|json| out.push_str(&json)),
+    };
+    if serialized.is_err() {
+        // Plain data with string keys always serializes.
+        out.push_str("null");
     }
-    out.extend_from_slice(br#","patch":"#);
-    write_json(&mut out, patch);
-    out.push(b'}');
-    into_text(out)
+    out.push_str(r#","patch":"#);
+    out.push_str(patch);
+    out.push('}');
+    out
 }
 
 /// The frame of an event the consumer had to skip (rejected or missing):
@@ -483,26 +498,9 @@ fn push_json<T: Serialize + ?Sized>(out: &mut String, value: &T) {
     }
 }
 
-/// Bytes reserved for an event frame besides its patch ops.
-const EVENT_FRAME_BASE: usize = 512;
-/// Bytes reserved per patch op of an event frame.
-const EVENT_FRAME_PER_OP: usize = 128;
-
-/// Append `value` as compact JSON, serialized straight into `out` (no
-/// temporary string per value, as [`push_json`] makes).
-fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
-    let start = out.len();
-    if serde_json::to_writer(&mut *out, value).is_err() {
-        out.truncate(start);
-        out.extend_from_slice(b"null");
-    }
-}
-
-/// A frame built as bytes, as text. It only ever holds serde_json's output
-/// and ASCII, so this is one validating pass and never lossy.
-fn into_text(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
+/// Bytes reserved for an event frame besides its match id and patch (the
+/// event: a cricket delivery is ~200 bytes).
+const EVENT_FRAME_BASE: usize = 384;
 
 #[cfg(test)]
 mod tests {
@@ -596,7 +594,7 @@ mod tests {
     fn event_frame_carries_everything_and_parses_back() {
         let env = toss("ind-pak", 42);
         let patch = vec![PatchOp::replace("/seq", 42), PatchOp::add("/balls/-", json!({"r": 4}))];
-        let frame = event_frame(&env, &patch);
+        let frame = event_frame(&env, &Patch::from_ops(&patch));
         assert!(!frame.contains('\n'));
         let v = parse(&frame);
         assert_eq!(v["type"], "event");
@@ -627,8 +625,46 @@ mod tests {
                 r#"{{"type":"event","match":"m.1","seq":7,"ts":-5,"sport":"cricket","event":{event_json},"patch":{}}}"#,
                 serde_json::to_string(ops).unwrap_or_default()
             );
-            assert_eq!(event_frame(&env, ops), expected);
+            assert_eq!(event_frame(&env, &Patch::from_ops(ops)), expected);
         }
+    }
+
+    /// The frames of whole simulated matches, every sport, are what the
+    /// old encoding (every part through serde_json, the patch as
+    /// `[PatchOp]`) wrote, byte for byte.
+    #[test]
+    fn event_frames_of_simulated_matches_match_the_serde_encoding() {
+        use livematch_sports::sim::{SimSpec, simulate};
+        let mut frames = 0;
+        for sport in Sport::ALL {
+            for seed in 1..=4 {
+                let id = format!("{sport}-{seed}");
+                let mut state = MatchState::new(id.clone(), sport);
+                let events = simulate(&SimSpec::new(sport, seed)).unwrap_or_default();
+                for (i, ev) in events.into_iter().enumerate() {
+                    let env = Envelope::new(id.clone(), i as u64 + 1, 1_700_000_000_000 + i as i64, ev);
+                    let Ok(applied) = state.apply(&env) else { continue };
+                    let event_json = match &env.event {
+                        Event::Cricket(e) => serde_json::to_string(e),
+                        Event::Football(e) => serde_json::to_string(e),
+                        Event::Basketball(e) => serde_json::to_string(e),
+                        Event::Tennis(e) => serde_json::to_string(e),
+                    };
+                    let expected = format!(
+                        r#"{{"type":"event","match":{},"seq":{},"ts":{},"sport":"{}","event":{},"patch":{}}}"#,
+                        serde_json::to_string(&env.match_id).unwrap_or_default(),
+                        env.seq,
+                        env.ts,
+                        sport.as_str(),
+                        event_json.unwrap_or_default(),
+                        serde_json::to_string(&applied.patch.ops()).unwrap_or_default(),
+                    );
+                    assert_eq!(event_frame(&env, &applied.patch), expected, "{id} seq {}", env.seq);
+                    frames += 1;
+                }
+            }
+        }
+        assert!(frames > 3_000, "{frames} frames compared");
     }
 
     #[test]

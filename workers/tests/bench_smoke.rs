@@ -130,6 +130,22 @@ async fn in_process_gateway_fans_out_without_loss() {
     assert_eq!(row(&report, "idle/30x1").per_conn_kib, None, "no memory figure in process:\n{report}");
 }
 
+/// `--sink` picks the consumer rows: here the in-memory store alone, one
+/// batch size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sink_flag_picks_the_consumer_rows() {
+    let report = bench::measure(args(&["--skip-fanout", "--events", "600", "--batch", "1000", "--sink", "memory"]))
+        .await
+        .unwrap_or_else(|e| panic!("bench failed: {e}"));
+    println!("{report}");
+    let generated = assert_counted(&report, "fold").expected;
+    assert_eq!(assert_counted(&report, "consumer/memory/1000").expected, generated, "{report}");
+    for absent in ["consumer/memory/1", "consumer/redis/1000", "consumer/redis/1"] {
+        assert!(report.row(absent).is_none(), "{absent} measured:\n{report}");
+    }
+    assert!(Wrapper::try_parse_from(["bench", "--sink", "postgres"]).is_err(), "unknown sink accepted");
+}
+
 #[tokio::test]
 async fn bad_flags_are_refused_before_measuring() {
     for (flags, needle) in [

@@ -27,7 +27,7 @@ use futures::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
 use livematch_sports::cricket::{self, TossDecision};
 use livematch_sports::engine::LobbyEntry;
-use livematch_sports::{Envelope, Event, MatchState, PatchOp, Sport, Status};
+use livematch_sports::{Envelope, Event, MatchState, Patch, PatchOp, Sport, Status};
 use livematch_workers::gateway::{self, GatewayConfig, GatewayMetrics, GatewayState, app};
 use livematch_workers::protocol::{self, ClientOp};
 use livematch_workers::store::memory::MemoryStore;
@@ -96,7 +96,7 @@ fn batch(id: &str, prev: u64, n: u64) -> CommitBatch {
         .map(|seq| {
             let toss = cricket::Event::Toss { winner: format!("team {seq}"), decision: TossDecision::Bat };
             let env = Envelope::new(id, seq, now_ms(), Event::Cricket(toss));
-            protocol::event_frame(&env, &[PatchOp::replace("/seq", seq)])
+            protocol::event_frame(&env, &Patch::from_ops(&[PatchOp::replace("/seq", seq)]))
         })
         .collect();
     CommitBatch {

@@ -176,6 +176,43 @@ async fn consume_commit_resume_and_rewind() {
     assert_eq!(payloads(&replay), expected(0..15));
 }
 
+/// A consumer started before its topic exists (the consumer came up before
+/// the producer created it) picks the topic up once it is created and reads
+/// it from the start. Created while the consumer's first group join is
+/// under way (about 100 ms after the subscribe), librdkafka would only
+/// notice it at its next periodic metadata refresh (5 min by default):
+/// several creation delays cover that race.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_subscribed_before_its_topic_exists_reads_it_once_created() {
+    let (_broker, bus) = start().await;
+    for delay in [0u64, 100, 200, 400] {
+        let topic = topic_for(&format!("late-{delay}"));
+        let mut sub = bus.subscribe(&topic, &group_for(&format!("late-{delay}"))).await.expect("subscribe");
+        // As a consumer with nothing stored does: read from the start.
+        sub.rewind().await.expect("rewind");
+        let creator = {
+            let (bus, topic) = (bus.clone(), topic.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                bus.ensure_topic(&topic, TopicSpec::default()).await.expect("create");
+                publish_range(&bus, &topic, 0..5).await;
+            })
+        };
+        let deadline = tokio::time::Instant::now() + JOIN_WAIT;
+        let mut got = Vec::new();
+        while got.len() < 5 {
+            assert!(tokio::time::Instant::now() < deadline, "created after {delay} ms: {} of 5 records", got.len());
+            // Until the topic exists the broker answers "unknown topic":
+            // an error or an empty batch.
+            if let Ok(batch) = sub.next_batch(10, Duration::from_millis(500)).await {
+                got.extend(batch);
+            }
+        }
+        assert_eq!(payloads(&got), expected(0..5), "created after {delay} ms");
+        creator.await.expect("creator");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hot_standby_takes_over_from_committed_offset() {
     let (_broker, bus) = start().await;

@@ -19,7 +19,7 @@ use super::view::Before;
 use crate::delta::Touched;
 use crate::engine::Status;
 use crate::envelope::Sport;
-use crate::patch::PatchOp;
+use crate::patch_json::Patch;
 use crate::sport::{RuleViolation, Rules};
 
 impl RuleViolation for RuleError {
@@ -33,12 +33,12 @@ impl Rules for State {
     type Error = RuleError;
     const SPORT: Sport = Sport::Basketball;
 
-    fn apply(&mut self, ev: &Event, seq: u64, ts: i64) -> Result<Vec<PatchOp>, RuleError> {
+    fn apply(&mut self, ev: &Event, seq: u64, ts: i64) -> Result<Patch, RuleError> {
         self.validate(ev)?;
         let before = Before::capture(self);
         let mut t = Touched::default();
         self.fold(ev, seq, ts, &mut t);
-        Ok(self.patch(&before, &t))
+        Ok(Patch::from_ops(&self.patch(&before, &t)))
     }
 
     fn snapshot(&self) -> Value {

@@ -5,10 +5,11 @@
 
 use serde_json::Value;
 
+use super::json::Overs;
 use super::scorecard::Innings;
 use super::state::{RECENT_BALLS, State};
 use super::text::{obj, overs_text, per_over, plural, strike_rate};
-use crate::patch::PatchOp;
+use crate::patch_json::PatchWriter;
 
 /// A batter at the crease: name and (runs, balls, fours, sixes).
 type BatKey = Option<(String, [u32; 4])>;
@@ -16,20 +17,20 @@ type BatKey = Option<(String, [u32; 4])>;
 /// Everything `current` shows, in plain values.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CurrentKey {
-    innings: Option<usize>,
-    striker: BatKey,
-    non_striker: BatKey,
+    pub(crate) innings: Option<usize>,
+    pub(crate) striker: BatKey,
+    pub(crate) non_striker: BatKey,
     /// Name and (legal balls, maidens, runs, wickets).
-    bowler: Option<(String, [u32; 4])>,
-    partnership: Option<(u32, u32)>,
-    runs: u32,
-    wickets: u32,
-    legal_balls: u32,
-    target: Option<u32>,
+    pub(crate) bowler: Option<(String, [u32; 4])>,
+    pub(crate) partnership: Option<(u32, u32)>,
+    pub(crate) runs: u32,
+    pub(crate) wickets: u32,
+    pub(crate) legal_balls: u32,
+    pub(crate) target: Option<u32>,
     /// Runs needed, balls left, innings closed: everything the equation and
     /// required rate depend on.
-    chase: (Option<u32>, Option<u32>, bool),
-    recent: usize,
+    pub(crate) chase: (Option<u32>, Option<u32>, bool),
+    pub(crate) recent: usize,
 }
 
 fn bat_key(inn: &Innings, name: Option<&String>) -> BatKey {
@@ -41,7 +42,7 @@ fn bat_key(inn: &Innings, name: Option<&String>) -> BatKey {
     Some((name.clone(), stats))
 }
 
-fn bat_json(key: &BatKey) -> Value {
+pub(crate) fn bat_json(key: &BatKey) -> Value {
     match key {
         None => Value::Null,
         Some((name, [runs, balls, fours, sixes])) => obj!(
@@ -91,7 +92,7 @@ impl CurrentKey {
         }
     }
 
-    fn bowler_json(&self, bpo: u32) -> Value {
+    pub(crate) fn bowler_json(&self, bpo: u32) -> Value {
         match &self.bowler {
             None => Value::Null,
             Some((name, [balls, maidens, runs, wickets])) => obj!(
@@ -101,11 +102,11 @@ impl CurrentKey {
         }
     }
 
-    fn partnership_json(&self) -> Value {
+    pub(crate) fn partnership_json(&self) -> Value {
         self.partnership.map_or(Value::Null, |(runs, balls)| obj!("runs" => runs, "balls" => balls))
     }
 
-    fn equation(&self) -> Value {
+    pub(crate) fn equation(&self) -> Value {
         match self.chase {
             (Some(need), Some(left), false) if need > 0 && left > 0 => {
                 Value::from(format!("needs {need} from {}", plural(left, "ball")))
@@ -114,7 +115,7 @@ impl CurrentKey {
         }
     }
 
-    fn required_rate(&self, bpo: u32) -> Value {
+    pub(crate) fn required_rate(&self, bpo: u32) -> Value {
         match self.chase {
             (Some(need), Some(left), _) if left > 0 => per_over(need, left, bpo).into(),
             _ => Value::Null,
@@ -152,59 +153,58 @@ impl State {
 
     /// Ops turning `current` as described by `old` into the current one.
     /// `chip`: a delivery added one chip to `recent` and `this_over`.
-    pub(crate) fn current_ops(&self, old: &CurrentKey, chip: bool, ops: &mut Vec<PatchOp>) {
+    pub(crate) fn current_ops(&self, old: &CurrentKey, chip: bool, w: &mut PatchWriter) {
         let new = CurrentKey::capture(self);
         if new.innings != old.innings {
-            ops.push(PatchOp::replace("/current", self.current_json()));
+            w.replace("/current", &self.current_view(&new));
             return;
         }
         if new == *old && !chip {
             return;
         }
         let bpo = self.balls_per_over();
-        let mut set = |key: &str, v: Value| ops.push(PatchOp::replace(format!("/current/{key}"), v));
         if new.runs != old.runs {
-            set("runs", new.runs.into());
+            w.replace("/current/runs", &new.runs);
         }
         if new.wickets != old.wickets {
-            set("wickets", new.wickets.into());
+            w.replace("/current/wickets", &new.wickets);
         }
         if new.legal_balls != old.legal_balls {
-            set("overs", overs_text(new.legal_balls, bpo).into());
+            w.replace("/current/overs", &Overs { legal_balls: new.legal_balls, bpo });
         }
         if (new.runs, new.legal_balls) != (old.runs, old.legal_balls) {
-            set("run_rate", per_over(new.runs, new.legal_balls, bpo).into());
+            w.replace("/current/run_rate", &per_over(new.runs, new.legal_balls, bpo));
         }
         if new.striker != old.striker {
-            set("striker", bat_json(&new.striker));
+            w.replace("/current/striker", &new.striker_view());
         }
         if new.non_striker != old.non_striker {
-            set("non_striker", bat_json(&new.non_striker));
+            w.replace("/current/non_striker", &new.non_striker_view());
         }
         if new.bowler != old.bowler {
-            set("bowler", new.bowler_json(bpo));
+            w.replace("/current/bowler", &new.bowler_view(bpo));
         }
         if new.partnership != old.partnership {
-            set("partnership", new.partnership_json());
+            w.replace("/current/partnership", &new.stand_view());
         }
         if new.target != old.target {
-            set("target", new.target.into());
+            w.replace("/current/target", &new.target);
         }
         if new.chase != old.chase {
-            set("required_rate", new.required_rate(bpo));
-            set("equation", new.equation());
+            w.replace("/current/required_rate", &new.required_rate_view(bpo));
+            w.replace("/current/equation", &new.equation_view());
         }
         if chip {
             if let Some(last) = self.crease.recent.last() {
                 if old.recent >= RECENT_BALLS {
-                    ops.push(PatchOp::remove("/current/recent/0"));
+                    w.remove("/current/recent/0");
                 }
-                ops.push(PatchOp::add("/current/recent/-", last.clone()));
+                w.add("/current/recent/-", last);
             }
             if self.crease.this_over.len() == 1 {
-                ops.push(PatchOp::replace("/current/this_over", self.crease.this_over.clone()));
+                w.replace("/current/this_over", &self.crease.this_over);
             } else if let Some(last) = self.crease.this_over.last() {
-                ops.push(PatchOp::add("/current/this_over/-", last.clone()));
+                w.add("/current/this_over/-", last);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Cheap deltas: each event records what it touched ([`Touched`]) and only
-//! those parts of the snapshot are rebuilt into JSON Patch ops; nothing is
-//! serialized whole or diffed.
+//! those parts of the snapshot are written as JSON Patch ops, straight as
+//! JSON text (the views of [`super::json`]); nothing is serialized whole or
+//! diffed, and no `serde_json::Value` is built.
 //!
 //! Row indices in [`Touched`] refer to the innings that was last before the
 //! event (a new innings is added whole). Rows at or beyond that innings'
@@ -10,20 +11,18 @@
 //! only changed ones are rebuilt.
 //!
 //! A typical delivery yields ~19 ops (striker, bowler, partnership and over
-//! rows; a few header and `current` fields; one commentary entry). Measured
-//! with the ignored `fold_speed` test in `tests/patches.rs` (release, ODI
-//! replay, on a busy shared 2-core VM): folding alone ~1.4 µs per event,
-//! folding plus building (and dropping) the patch ~7–10 µs; almost all of
-//! the difference is allocation of `serde_json::Value` maps.
-
-use serde_json::Value;
+//! rows; a few header and `current` fields; one commentary entry), ~2 KB of
+//! JSON. The ops were once `serde_json::Value` trees (allocating a map per
+//! row, serialized later and dropped): the `oracle` tests keep that builder
+//! and check the text against it byte for byte.
 
 use super::current::CurrentKey;
-use super::scorecard::{BatterRow, Fow, HEADER_KEYS, Header, OverSummary, Partnership};
+use super::json::{HeaderField, RowView};
+use super::scorecard::{HEADER_KEYS, Header};
 use super::state::State;
 use super::view::STATIC_TOP;
 use crate::engine::Status;
-use crate::patch::PatchOp;
+use crate::patch_json::{Patch, PatchWriter};
 
 /// What one event changed, beyond what [`Before`] lets us compare.
 #[derive(Debug, Default)]
@@ -105,82 +104,88 @@ impl Before {
 }
 
 /// Replace the touched rows below `old_len`, append the rows from `old_len` on.
-/// `base` is the innings path, `name` the array's key in it.
-fn rows<T>(
-    ops: &mut Vec<PatchOp>,
-    (base, name): (&str, &str),
+/// `idx` is the innings, `name` the array's key in it.
+fn rows<T: RowView>(
+    w: &mut PatchWriter,
+    (idx, name): (usize, &str),
     touched: &[usize],
     old_len: usize,
     all: &[T],
-    f: impl Fn(&T) -> Value,
+    bpo: u32,
 ) {
     for (i, &k) in touched.iter().enumerate() {
         if k < old_len
             && !touched[..i].contains(&k)
             && let Some(row) = all.get(k)
         {
-            ops.push(PatchOp::replace(format!("{base}/{name}/{k}"), f(row)));
+            w.replace(("/innings/", idx, "/", name, "/", k), &row.row_view(bpo));
         }
     }
     for row in all.iter().skip(old_len) {
-        ops.push(PatchOp::add(format!("{base}/{name}/-"), f(row)));
+        w.add(("/innings/", idx, "/", name, "/-"), &row.row_view(bpo));
     }
 }
 
+/// Bytes reserved for a patch: a delivery's ~19 ops come to ~2 KB.
+const PATCH_CAPACITY: usize = 2560;
+
 impl State {
-    /// The ops turning the snapshot described by `b` into the current one.
-    pub(crate) fn patch(&self, b: &Before, t: &Touched) -> Vec<PatchOp> {
+    /// The ops turning the snapshot described by `b` into the current one,
+    /// written as JSON text.
+    pub(crate) fn patch(&self, b: &Before, t: &Touched) -> Patch {
         let bpo = self.balls_per_over();
-        let mut ops = Vec::with_capacity(24);
+        let mut w = PatchWriter::with_capacity(PATCH_CAPACITY);
         if t.top_all {
             for k in STATIC_TOP {
-                ops.push(PatchOp::replace(format!("/{k}"), self.top_value(k)));
+                w.replace_with(("/", k), |out| self.write_top(k, out));
             }
         } else {
             if self.toss.is_some() != b.toss {
-                ops.push(PatchOp::replace("/toss", self.top_value("toss")));
+                w.replace_with("/toss", |out| self.write_top("toss", out));
             }
             for &k in &t.squads {
                 if let Some(squad) = self.info.as_ref().and_then(|i| i.squads.get(k)) {
-                    ops.push(PatchOp::replace(format!("/squads/{k}"), squad.clone()));
+                    w.replace(("/squads/", k), squad);
                 }
             }
         }
         if self.status() != b.status {
-            ops.push(PatchOp::replace("/status", self.top_value("status")));
+            w.replace("/status", &self.status());
         }
         if self.result.is_some() != b.finished {
-            ops.push(PatchOp::replace("/result", self.top_value("result")));
-            ops.push(PatchOp::replace("/winner", self.top_value("winner")));
+            w.replace_with("/result", |out| self.write_top("result", out));
+            w.replace_with("/winner", |out| self.write_top("winner", out));
         }
         if SummaryKey::capture(self) != b.summary {
-            ops.push(PatchOp::replace("/summary", self.summary()));
+            w.replace("/summary", &self.summary());
         }
         if let Some((lens, header)) = &b.last
             && let Some(idx) = b.innings.checked_sub(1)
             && let Some(inn) = self.innings.get(idx)
         {
-            let base = format!("/innings/{idx}");
             let now = inn.header(bpo);
             for (k, key) in HEADER_KEYS.iter().enumerate() {
                 if !header.same(&now, k) {
-                    ops.push(PatchOp::replace(format!("{base}/{key}"), now.value(k, bpo)));
+                    w.replace(("/innings/", idx, "/", *key), &HeaderField { header: &now, k, bpo });
                 }
             }
-            rows(&mut ops, (&base, "batting"), &t.batting, lens.batting, &inn.batting, BatterRow::to_json);
-            rows(&mut ops, (&base, "bowling"), &t.bowling, lens.bowling, &inn.bowling, |r| r.to_json(bpo));
-            rows(&mut ops, (&base, "fow"), &[], lens.fow, &inn.fow, Fow::to_json);
-            let parts = &inn.partnerships;
-            rows(&mut ops, (&base, "partnerships"), &t.partnerships, lens.partnerships, parts, Partnership::to_json);
-            rows(&mut ops, (&base, "overs_detail"), &t.overs, lens.overs, &inn.overs, OverSummary::to_json);
+            rows(&mut w, (idx, "batting"), &t.batting, lens.batting, &inn.batting, bpo);
+            rows(&mut w, (idx, "bowling"), &t.bowling, lens.bowling, &inn.bowling, bpo);
+            rows(&mut w, (idx, "fow"), &[], lens.fow, &inn.fow, bpo);
+            rows(&mut w, (idx, "partnerships"), &t.partnerships, lens.partnerships, &inn.partnerships, bpo);
+            rows(&mut w, (idx, "overs_detail"), &t.overs, lens.overs, &inn.overs, bpo);
         }
         for inn in self.innings.iter().skip(b.innings) {
-            ops.push(PatchOp::add("/innings/-", inn.to_json(bpo)));
+            w.add("/innings/-", &inn.view(bpo));
         }
-        self.current_ops(&b.current, t.chip, &mut ops);
+        self.current_ops(&b.current, t.chip, &mut w);
         for c in self.commentary.iter().skip(b.commentary) {
-            ops.push(PatchOp::add("/commentary/-", c.to_json()));
+            w.add("/commentary/-", &c.view());
         }
-        ops
+        w.finish()
     }
 }
+
+#[cfg(test)]
+#[path = "delta_oracle.rs"]
+mod oracle;

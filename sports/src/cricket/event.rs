@@ -5,8 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One cricket event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One cricket event. (Read by a hand-written `Deserialize`, see
+/// `event_de.rs`: what the derive reads, without buffering.)
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// First event of every match: who plays what.
@@ -58,7 +59,7 @@ pub enum Event {
     Result(MatchResult),
 }
 
-fn default_method() -> String {
+pub(crate) fn default_method() -> String {
     "D/L".to_string()
 }
 

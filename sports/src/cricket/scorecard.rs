@@ -306,18 +306,18 @@ impl Innings {
 /// before and after each event so only changed fields become patch ops.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Header {
-    runs: u32,
-    wickets: u32,
-    legal_balls: u32,
-    extras: Extras,
-    run_rate: f64,
-    target: Option<u32>,
-    target_overs: Option<u32>,
-    max_overs: u32,
-    required_rate: Option<f64>,
-    method: Option<String>,
-    closed: bool,
-    end_reason: Option<InningsEndReason>,
+    pub(crate) runs: u32,
+    pub(crate) wickets: u32,
+    pub(crate) legal_balls: u32,
+    pub(crate) extras: Extras,
+    pub(crate) run_rate: f64,
+    pub(crate) target: Option<u32>,
+    pub(crate) target_overs: Option<u32>,
+    pub(crate) max_overs: u32,
+    pub(crate) required_rate: Option<f64>,
+    pub(crate) method: Option<String>,
+    pub(crate) closed: bool,
+    pub(crate) end_reason: Option<InningsEndReason>,
 }
 
 impl Header {

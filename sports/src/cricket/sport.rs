@@ -9,8 +9,8 @@ use super::rules::{RuleError, event_kind};
 use super::{Event, State, cadence};
 use crate::engine::Status;
 use crate::envelope::Sport;
-use crate::patch::PatchOp;
-use crate::sport::{RuleViolation, Rules};
+use crate::patch_json::Patch;
+use crate::sport::{RuleViolation, Rules, SnapshotMeta};
 
 impl RuleViolation for RuleError {
     fn metric_label(&self) -> &'static str {
@@ -23,12 +23,16 @@ impl Rules for State {
     type Error = RuleError;
     const SPORT: Sport = Sport::Cricket;
 
-    fn apply(&mut self, ev: &Event, seq: u64, ts: i64) -> Result<Vec<PatchOp>, RuleError> {
+    fn apply(&mut self, ev: &Event, seq: u64, ts: i64) -> Result<Patch, RuleError> {
         State::apply(self, ev, seq, ts)
     }
 
     fn snapshot(&self) -> Value {
         State::snapshot(self)
+    }
+
+    fn snapshot_text(&self, meta: &SnapshotMeta<'_>) -> String {
+        State::snapshot_text(self, Some(meta))
     }
 
     fn summary(&self) -> String {

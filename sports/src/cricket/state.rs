@@ -29,7 +29,7 @@ use super::rules::RuleError;
 use super::scorecard::{BatState, BatterRow, BowlerRow, Fow, Innings, OverSummary, Partnership};
 use super::text::{overs_text, plural};
 use crate::engine::Status;
-use crate::patch::PatchOp;
+use crate::patch_json::Patch;
 
 /// How many recent ball chips `current.recent` keeps.
 pub const RECENT_BALLS: usize = 12;
@@ -140,12 +140,13 @@ pub struct State {
 }
 
 impl State {
-    /// Apply one event; returns the patch from the old snapshot to the new one.
+    /// Apply one event; returns the patch from the old snapshot to the new
+    /// one, as JSON text.
     ///
     /// # Errors
     /// The event breaks the laws or does not fit the match so far; the state
     /// is unchanged.
-    pub fn apply(&mut self, ev: &Event, seq: u64, ts: i64) -> Result<Vec<PatchOp>, RuleError> {
+    pub fn apply(&mut self, ev: &Event, seq: u64, ts: i64) -> Result<Patch, RuleError> {
         self.validate(ev)?;
         let before = Before::capture(self);
         let mut t = Touched::default();
@@ -222,7 +223,7 @@ impl State {
         self.commentary.push(Comment { seq, ts, innings, over: None, text, chip: None, runs: 0, wicket: false, kind });
     }
 
-    fn fold(&mut self, ev: &Event, seq: u64, ts: i64, t: &mut Touched) {
+    pub(crate) fn fold(&mut self, ev: &Event, seq: u64, ts: i64, t: &mut Touched) {
         match ev {
             Event::MatchStart(info) => self.fold_match_start(info, seq, ts, t),
             Event::Toss { winner, decision } => {

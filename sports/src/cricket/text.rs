@@ -1,6 +1,8 @@
 //! Small text and number helpers shared by the scorecard views: overs text,
 //! rates rounded to 2 decimals, team abbreviations, plurals.
 
+use crate::json_text::push_u64;
+
 /// Build a JSON object from `"key" => value` pairs, moving each value in
 /// with `Value::from` (unlike `serde_json::json!`, which re-serializes
 /// nested `Value`s: this is the hot path of every patch).
@@ -16,9 +18,20 @@ pub(crate) use obj;
 /// Overs as written on a scorecard: `"18.1"`, or `"20"` for complete overs.
 #[must_use]
 pub fn overs_text(legal_balls: u32, balls_per_over: u32) -> String {
+    let mut s = String::with_capacity(8);
+    push_overs(&mut s, legal_balls, balls_per_over);
+    s
+}
+
+/// Append [`overs_text`]`(legal_balls, balls_per_over)`.
+pub fn push_overs(out: &mut String, legal_balls: u32, balls_per_over: u32) {
     let bpo = balls_per_over.max(1);
     let (o, b) = (legal_balls / bpo, legal_balls % bpo);
-    if b == 0 { o.to_string() } else { format!("{o}.{b}") }
+    push_u64(out, u64::from(o));
+    if b != 0 {
+        out.push('.');
+        push_u64(out, u64::from(b));
+    }
 }
 
 /// Round to 2 decimals (for JSON numbers).
@@ -50,11 +63,25 @@ pub fn strike_rate(runs: u32, balls: u32) -> f64 {
 /// one word ("India" → "IND").
 #[must_use]
 pub fn abbreviation(team: &str) -> String {
-    let words: Vec<&str> = team.split_whitespace().collect();
-    match words.as_slice() {
-        [] => String::new(),
-        [one] => one.chars().take(3).collect::<String>().to_uppercase(),
-        many => many.iter().filter_map(|w| w.chars().next()).collect::<String>().to_uppercase(),
+    let mut s = String::with_capacity(4);
+    push_abbreviation(&mut s, team);
+    s
+}
+
+/// Append [`abbreviation`]`(team)` (the lobby line is written on every
+/// event: no allocation here).
+pub fn push_abbreviation(out: &mut String, team: &str) {
+    let mut words = team.split_whitespace();
+    let Some(first) = words.next() else { return };
+    match words.next() {
+        None => first.chars().take(3).for_each(|c| out.extend(c.to_uppercase())),
+        Some(second) => {
+            for w in [first, second].into_iter().chain(words) {
+                if let Some(c) = w.chars().next() {
+                    out.extend(c.to_uppercase());
+                }
+            }
+        }
     }
 }
 
@@ -82,6 +109,10 @@ mod tests {
         assert_eq!(abbreviation("Royal Challengers Bangalore"), "RCB");
         assert_eq!(abbreviation("India"), "IND");
         assert_eq!(abbreviation("UK"), "UK");
+        assert_eq!(abbreviation("  "), "");
+        assert_eq!(abbreviation("straße"), "STR");
+        assert_eq!(abbreviation("ßa  ébc\tx"), "SSÉX");
+        assert_eq!(abbreviation("ßa"), "SSA");
     }
 
     #[test]

@@ -23,14 +23,13 @@
 //! * `commentary`: append-only, oldest first; `innings` there is also a
 //!   0-based index (null before the first innings).
 
-use std::fmt::Write as _;
-
 use serde_json::{Map, Value, json};
 
 use super::event::{Format, MatchResult, Outcome};
 use super::scorecard::Innings;
 use super::state::{Comment, State};
-use super::text::{abbreviation, obj, overs_text, plural};
+use super::text::{abbreviation, obj, plural, push_abbreviation, push_overs};
+use crate::json_text::push_u64;
 
 /// Top-level keys that only change on `match_start`, `toss` and `replacement`.
 pub(crate) const STATIC_TOP: [&str; 8] =
@@ -116,14 +115,14 @@ impl State {
                     s.push_str("SO: ");
                     any_so = true;
                 }
-                let _ = write!(
-                    s,
-                    "{} {}/{} ({})",
-                    abbreviation(&i.team),
-                    i.runs,
-                    i.wickets,
-                    overs_text(i.legal_balls, bpo)
-                );
+                push_abbreviation(&mut s, &i.team);
+                s.push(' ');
+                push_u64(&mut s, u64::from(i.runs));
+                s.push('/');
+                push_u64(&mut s, u64::from(i.wickets));
+                s.push_str(" (");
+                push_overs(&mut s, i.legal_balls, bpo);
+                s.push(')');
                 sep = if super_over { ", " } else { " · " };
             }
             if !s.is_empty() {

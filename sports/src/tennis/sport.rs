@@ -13,7 +13,7 @@ use super::state::State;
 use super::view::Before;
 use crate::engine::Status;
 use crate::envelope::Sport;
-use crate::patch::PatchOp;
+use crate::patch_json::Patch;
 use crate::sport::{RuleViolation, Rules};
 
 impl RuleViolation for RuleError {
@@ -27,11 +27,11 @@ impl Rules for State {
     type Error = RuleError;
     const SPORT: Sport = Sport::Tennis;
 
-    fn apply(&mut self, ev: &Event, seq: u64, ts: i64) -> Result<Vec<PatchOp>, RuleError> {
+    fn apply(&mut self, ev: &Event, seq: u64, ts: i64) -> Result<Patch, RuleError> {
         self.validate(ev)?;
         let before = Before::capture(self);
         self.fold(ev, seq, ts);
-        Ok(self.patch(&before, matches!(ev, Event::MatchStart(_))))
+        Ok(Patch::from_ops(&self.patch(&before, matches!(ev, Event::MatchStart(_)))))
     }
 
     fn snapshot(&self) -> Value {

@@ -21,7 +21,11 @@ pub fn checked<R: Rules>(state: &mut R, ev: &R::Event, seq: u64) -> Result<Vec<P
     let before = state.snapshot();
     let copy = state.clone();
     let ops = match state.apply(ev, seq, i64::try_from(seq).unwrap_or(0) * 1000) {
-        Ok(ops) => ops,
+        Ok(patch) => {
+            let ops = patch.ops();
+            assert_eq!(patch.as_str(), serde_json::to_string(&ops).expect("json"), "patch text is not serde_json's");
+            ops
+        }
         Err(e) => {
             assert_eq!(*state, copy, "a rejected event changed the state: {ev:?}");
             return Err(e);

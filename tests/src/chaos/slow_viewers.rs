@@ -7,6 +7,10 @@
 //! before: their p99 latency (event `ts` to arrival) while the slow ones
 //! hang on is compared with the same window before they came.
 //!
+//! Once the match is over the stalled viewers read again: each must find
+//! why it was cut off (an `error` frame `slow_consumer`, then close 4008),
+//! not a reset connection.
+//!
 //! Recovery: from the moment every slow viewer is subscribed and stalled
 //! until the gateway has cut them all off.
 
@@ -123,6 +127,13 @@ pub(super) async fn run(settings: &Settings, row: &mut Row) -> anyhow::Result<()
         }
         _ => trial.failures.push("no latency samples in a window".into()),
     }
+    let untold = slow_reports.iter().filter(|r| !told_why(r)).count();
+    if untold > 0 {
+        trial.failures.push(format!(
+            "{untold} of {slow} stalled viewers, reading again, did not find why they were cut off \
+             (error slow_consumer, then close 4008)"
+        ));
+    }
     trial.notes.push(format!("stalled viewers saw: {}", describe_ends(&slow_reports)));
     trial.notes.push(format!("RSS {:.0} MiB before them, bound {:.0} MiB", kib_to_mib(rss_before), kib_to_mib(bound)));
     super::check_match(&lab, &gateway.addr, &spec, &normal_reports, false, &mut trial).await?;
@@ -164,6 +175,13 @@ async fn wait_closed(addr: &str, open: f64, limit: Duration) -> anyhow::Result<(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A cut-off viewer that reads again finds an `error` frame
+/// `slow_consumer`, then close 4008.
+fn told_why(report: &ClientReport) -> bool {
+    matches!(report.ends.last(), Some(End::Close { code: 4008, .. }))
+        && report.errors.iter().any(|e| e == "slow_consumer")
 }
 
 /// How the stalled viewers found their connection once they read again,

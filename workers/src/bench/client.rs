@@ -284,7 +284,7 @@ fn seq_field(frame: &str) -> Option<u64> {
 mod tests {
     use super::*;
     use livematch_sports::cricket::{self, TossDecision};
-    use livematch_sports::{Envelope, Event, PatchOp};
+    use livematch_sports::{Envelope, Event, Patch, PatchOp};
 
     use crate::protocol;
 
@@ -296,7 +296,7 @@ mod tests {
             1_700_000_000_000,
             Event::Cricket(cricket::Event::Toss { winner: "x,\"seq\":7".into(), decision: TossDecision::Bat }),
         );
-        let frame = protocol::event_frame(&env, &[PatchOp::replace("/seq", 42)]);
+        let frame = protocol::event_frame(&env, &Patch::from_ops(&[PatchOp::replace("/seq", 42)]));
         assert_eq!(event_seq(&frame), Some(42));
         assert_eq!(event_seq(&protocol::parked_frame("m-1", 9, 0, "gap")), Some(9));
         let snapshot = protocol::snapshot_frame("m-1", 17, Some(r#"{"seq":17}"#));

@@ -136,7 +136,7 @@ async fn warm_up(store: &dyn Store, id: &str, events: &[cricket::Event]) -> Resu
     let batch = CommitBatch {
         match_id: id.to_owned(),
         prev_seq: 0,
-        snapshot: state.snapshot().to_string(),
+        snapshot: state.snapshot_text(),
         frames: vec![frame],
         lobby: state.lobby_entry(),
         expire_after: None,

@@ -122,7 +122,7 @@ impl Publisher {
         let batch = CommitBatch {
             match_id: self.id.clone(),
             prev_seq,
-            snapshot: self.state.snapshot().to_string(),
+            snapshot: self.state.snapshot_text(),
             frames: vec![frame],
             lobby: self.state.lobby_entry(),
             expire_after: None,

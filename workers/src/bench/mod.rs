@@ -4,9 +4,9 @@
 //!   ceiling.
 //! * **consumer**: simulated matches pre-published into an in-memory event
 //!   log, one consumer task per match, into Redis and into the in-memory
-//!   store, with batches of up to 1000 events and of 1 (what batching buys);
-//!   events per second from the consumers' start until every match is
-//!   written. The notes give CPU time per event (consumers, redis-server):
+//!   store (`--sink` picks them), with batches of up to 1000 events and of
+//!   1 (what batching buys); events per second from the consumers' start
+//!   until every match is written. The notes give CPU time per event (consumers, redis-server):
 //!   the figure that holds when other work shares the machine.
 //! * **fan-out**: a `livematch gateway` child process (its memory measured
 //!   apart from the clients) and N loopback WebSocket viewers in this
@@ -72,6 +72,10 @@ pub struct BenchArgs {
     /// Consumer batch sizes (most events per store write) to compare.
     #[arg(long, env = "LIVEMATCH_BENCH_BATCH", value_delimiter = ',', default_value = "1000,1")]
     pub batch: Vec<usize>,
+    /// Stores the consumer benchmark writes into (e.g. `--sink redis
+    /// --batch 1000` for the target row alone).
+    #[arg(long, env = "LIVEMATCH_BENCH_SINK", value_delimiter = ',', default_value = "redis,memory")]
+    pub sink: Vec<SinkKind>,
     /// Fan-out: numbers of WebSocket clients, one scenario each [default: 1000,10000].
     #[arg(long, env = "LIVEMATCH_BENCH_CLIENTS", value_delimiter = ',')]
     pub clients: Option<Vec<usize>>,
@@ -121,6 +125,15 @@ pub struct BenchArgs {
     /// Skip the consumer (and fold) benchmark.
     #[arg(long, env = "LIVEMATCH_BENCH_SKIP_CONSUMER")]
     pub skip_consumer: bool,
+}
+
+/// A store of the consumer benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SinkKind {
+    /// Redis (the target row).
+    Redis,
+    /// The in-memory store: the consumer without a network store.
+    Memory,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -329,11 +342,17 @@ async fn consumer_rows(args: &BenchArgs, redis: &RedisSetup, prefix: &str, rows:
     let redis_store = redis.store().await;
     let memory: Arc<MemoryStore> = Arc::new(MemoryStore::new());
     let mut sinks = Vec::new();
-    match &redis_store {
-        Ok(store) => sinks.push(Some(Sink { name: "redis", store: Arc::clone(store) as _, server_pid: redis.pid() })),
-        Err(_) => sinks.push(None),
+    if args.sink.contains(&SinkKind::Redis) {
+        match &redis_store {
+            Ok(store) => {
+                sinks.push(Some(Sink { name: "redis", store: Arc::clone(store) as _, server_pid: redis.pid() }));
+            }
+            Err(_) => sinks.push(None),
+        }
     }
-    sinks.push(Some(Sink { name: "memory", store: memory, server_pid: None }));
+    if args.sink.contains(&SinkKind::Memory) {
+        sinks.push(Some(Sink { name: "memory", store: memory, server_pid: None }));
+    }
     for sink in &sinks {
         for &batch in &args.batch {
             let Some(sink) = sink else {

@@ -42,6 +42,8 @@ const QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Metadata look-ups, seeks and commits.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often consumers refresh topic metadata (`topic.metadata.refresh.interval.ms`).
+const TOPIC_REFRESH_MS: u32 = 5_000;
 /// While a rewind is pending, how often to retry the seek.
 const REWIND_RETRY: Duration = Duration::from_millis(100);
 /// `read_all` waits at least this long for the first record, which needs a
@@ -96,6 +98,10 @@ impl KafkaConfig {
             ("session.timeout.ms", self.session_timeout_ms.to_string()),
             ("heartbeat.interval.ms", heartbeat.to_string()),
             ("fetch.wait.max.ms", self.fetch_wait_max_ms.to_string()),
+            // A consumer subscribed before its topic exists (started before
+            // the producer or the operator created it) sees it at the next
+            // metadata refresh: every 5 s instead of librdkafka's 5 min.
+            ("topic.metadata.refresh.interval.ms", TOPIC_REFRESH_MS.to_string()),
         ])
     }
 }

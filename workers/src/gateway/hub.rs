@@ -3,8 +3,9 @@
 //! A gateway process holds ONE live feed from the store ([`Store::live`])
 //! and subscribes a match's channel on it only while the match has viewers
 //! here, so store load grows with gateways × matches, never with viewers.
-//! Each match with viewers has a `tokio::sync::broadcast` channel carrying
-//! the frames as shared bytes (never copied or re-serialized per viewer).
+//! Each match with viewers has a [`MatchFeed`]: a bounded ring of the
+//! frames as shared bytes (never copied or re-serialized per viewer),
+//! written to the viewers' sockets by a few shard tasks.
 //!
 //! The hub keeps, per match, the last seq it broadcast and repairs what the
 //! live channel delivers: duplicates are dropped, holes are filled from the
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
+use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio::sync::{broadcast, mpsc, watch};
@@ -26,6 +28,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use super::conn::{Conn, encode_text};
+use super::fanout::{Feed, MatchFeed};
 use super::metrics::GatewayMetrics;
 use crate::protocol::{self, FrameMeta, FrameType, ResetReason};
 use crate::store::{Live, LiveControl, Since, Store, StoreError};
@@ -34,8 +38,9 @@ use crate::telemetry::Ops;
 /// What a match's (or the lobby's) viewers receive from the hub.
 #[derive(Debug, Clone)]
 pub(crate) enum HubMsg {
-    /// An event frame, to forward verbatim.
-    Frame { seq: u64, ts: Option<i64>, text: Utf8Bytes },
+    /// An event frame, to forward verbatim; `wire` is its WebSocket frame,
+    /// encoded once for every viewer.
+    Frame { seq: u64, ts: Option<i64>, text: Utf8Bytes, wire: Bytes },
     /// The match restarts: send `reset` then `snapshot`; the stream goes on
     /// after `seq`.
     Reset { seq: u64, reset: Utf8Bytes, snapshot: Utf8Bytes },
@@ -52,8 +57,8 @@ pub(crate) enum HubMsg {
 /// Hub settings (from [`super::GatewayConfig`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct HubConfig {
-    /// Capacity of each match's broadcast channel: how far a viewer may
-    /// fall behind before it lags.
+    /// Capacity of each match's message ring: how far a viewer may fall
+    /// behind before it lags.
     pub capacity: usize,
     /// How long a first viewer waits for the match's live subscription.
     pub subscribe_wait: Duration,
@@ -63,13 +68,19 @@ pub(crate) struct HubConfig {
 
 struct Slot {
     id: Arc<str>,
-    tx: broadcast::Sender<HubMsg>,
+    feed: Arc<MatchFeed>,
     viewers: usize,
     /// Seq of the last frame broadcast (None: none yet since the slot was
     /// created, or lost track).
     last_seq: Option<u64>,
     /// True once the match is subscribed on the current live feed.
     ready: watch::Sender<bool>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.feed.close();
+    }
 }
 
 /// Result of offering a frame to a match's viewers.
@@ -156,25 +167,27 @@ impl Hub {
         self.lock().len()
     }
 
-    /// Join a match's viewers. The receiver is registered before this
-    /// returns, and (unless the feed is down for longer than
-    /// `subscribe_wait`) so is the store subscription: everything committed
-    /// after this returns reaches the receiver.
-    pub(crate) async fn join(self: &Arc<Self>, match_id: &str) -> (Membership, broadcast::Receiver<HubMsg>) {
-        let (id, rx, mut ready) = {
+    /// Join a match's viewers with connection `conn`. The feed is
+    /// registered before this returns, and (unless the live feed is down
+    /// for longer than `subscribe_wait`) so is the store subscription:
+    /// everything committed after this returns reaches the feed.
+    pub(crate) async fn join(self: &Arc<Self>, match_id: &str, conn: &Arc<Conn>) -> (Membership, Feed) {
+        let (id, feed, mut ready) = {
             let mut slots = self.lock();
             match slots.get_mut(match_id) {
                 Some(slot) => {
                     slot.viewers += 1;
-                    (Arc::clone(&slot.id), slot.tx.subscribe(), slot.ready.subscribe())
+                    (Arc::clone(&slot.id), slot.feed.join(conn), slot.ready.subscribe())
                 }
                 None => {
                     let id: Arc<str> = Arc::from(match_id);
-                    let (tx, rx) = broadcast::channel(self.config.capacity.max(1));
+                    let feed = MatchFeed::new(self.config.capacity, self.metrics.clone());
+                    let joined = feed.join(conn);
                     let (ready, ready_rx) = watch::channel(false);
-                    slots.insert(Arc::clone(&id), Slot { id: Arc::clone(&id), tx, viewers: 1, last_seq: None, ready });
+                    slots
+                        .insert(Arc::clone(&id), Slot { id: Arc::clone(&id), feed, viewers: 1, last_seq: None, ready });
                     let _ = self.sync_tx.send(Arc::clone(&id));
-                    (id, rx, ready_rx)
+                    (id, joined, ready_rx)
                 }
             }
         };
@@ -183,7 +196,7 @@ impl Hub {
         if !matches!(waited, Ok(Ok(_))) {
             warn!(match_id, "live subscription not confirmed in time; the stream is repaired once it is");
         }
-        (membership, rx)
+        (membership, feed)
     }
 
     /// A viewer starts at `seq`: when nothing was broadcast for the match
@@ -409,7 +422,8 @@ impl Hub {
             Some(last) if meta.seq > last + 1 && !force => Offer::Gap { last },
             _ => {
                 slot.last_seq = Some(meta.seq);
-                let _ = slot.tx.send(HubMsg::Frame { seq: meta.seq, ts: meta.ts, text: text.clone() });
+                let wire = encode_text(text);
+                slot.feed.publish(HubMsg::Frame { seq: meta.seq, ts: meta.ts, text: text.clone(), wire });
                 Offer::Sent
             }
         }
@@ -490,7 +504,7 @@ impl Hub {
                 HubMsg::Reset { seq, .. } => Some(*seq),
                 _ => None,
             };
-            let _ = slot.tx.send(message);
+            slot.feed.publish(message);
         }
     }
 
@@ -521,7 +535,7 @@ impl Hub {
                     if let Some(seq) = snapshot.as_deref().and_then(protocol::frame_seq)
                         && let Some(slot) = self.lock().get(id)
                     {
-                        let _ = slot.tx.send(HubMsg::Catchup { seq });
+                        slot.feed.publish(HubMsg::Catchup { seq });
                     }
                 }
                 Err(e) => {
@@ -535,7 +549,7 @@ impl Hub {
     fn resync(&self, id: &str, reason: ResetReason) {
         if let Some(slot) = self.lock().get_mut(id) {
             slot.last_seq = None;
-            let _ = slot.tx.send(HubMsg::Resync { reason });
+            slot.feed.publish(HubMsg::Resync { reason });
         }
     }
 

@@ -50,13 +50,19 @@ struct LatencyCounts {
 impl LatencyHistogram {
     /// Record one duration, in seconds.
     pub fn observe(&self, seconds: f64) {
+        self.observe_n(seconds, 1);
+    }
+
+    /// Record `n` observations of the same duration (the fan-out counts a
+    /// chunk of viewers written within the same millisecond at once).
+    pub fn observe_n(&self, seconds: f64, n: u64) {
         let counts = &self.inner;
         let bucket = LATENCY_BUCKETS.iter().position(|&bound| seconds <= bound).unwrap_or(LATENCY_BUCKETS.len());
-        counts.buckets[bucket].fetch_add(1, Ordering::Relaxed);
-        counts.count.fetch_add(1, Ordering::Relaxed);
+        counts.buckets[bucket].fetch_add(n, Ordering::Relaxed);
+        counts.count.fetch_add(n, Ordering::Relaxed);
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let micros = (seconds.max(0.0) * 1e6) as u64;
-        counts.sum_micros.fetch_add(micros, Ordering::Relaxed);
+        counts.sum_micros.fetch_add(micros.saturating_mul(n), Ordering::Relaxed);
     }
 
     /// Observations so far.
@@ -195,6 +201,11 @@ impl GatewayMetrics {
         self.sent_by_type[frame.index()].inc();
     }
 
+    /// Count `n` frames of one type written to clients.
+    pub fn sent_n(&self, frame: FrameType, n: u64) {
+        self.sent_by_type[frame.index()].inc_by(n);
+    }
+
     /// Frames of this type written so far.
     #[must_use]
     pub fn sent_count(&self, frame: FrameType) -> u64 {
@@ -226,9 +237,10 @@ mod tests {
     fn latency_histogram_encodes_cumulative_buckets() {
         let mut registry = Registry::default();
         let m = GatewayMetrics::new(&mut registry);
-        for seconds in [0.0005, 0.003, 0.003, 0.2, 9.0] {
+        for seconds in [0.0005, 0.2, 9.0] {
             m.publish_to_send_seconds.observe(seconds);
         }
+        m.publish_to_send_seconds.observe_n(0.003, 2);
         assert_eq!(m.publish_to_send_seconds.count(), 5);
         assert!((m.publish_to_send_seconds.sum() - 9.2065).abs() < 1e-6);
         let mut text = String::new();
@@ -249,9 +261,9 @@ mod tests {
     fn counts_by_label() {
         let m = GatewayMetrics::unregistered();
         m.sent(FrameType::Event);
-        m.sent(FrameType::Event);
+        m.sent_n(FrameType::Event, 2);
         m.bad_frame("bad_json");
-        assert_eq!(m.sent_count(FrameType::Event), 2);
+        assert_eq!(m.sent_count(FrameType::Event), 3);
         assert_eq!(m.sent_count(FrameType::Pong), 0);
         assert_eq!(m.bad_frame_count("bad_json"), 1);
         assert_eq!(m.bad_frame_count("unknown_op"), 0);

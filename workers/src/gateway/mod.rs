@@ -3,7 +3,11 @@
 //!
 //! Stateless: any replica serves any client; everything a client needs to
 //! resume is its last seq. Inside one process:
-//! * `hub`: one live feed from the store, per-match fan-out,
+//! * `hub`: one live feed from the store, gap repair per match,
+//! * `fanout`: per match, a ring of its frames written to its viewers'
+//!   sockets by a few shard tasks,
+//! * `conn`: a connection's write side, shared by the fan-out and the
+//!   send half,
 //! * `ws`: the upgrade and the receive half of each connection,
 //! * `sender`: the send half (live frames, gap repair, heartbeats),
 //! * `api`: REST endpoints,
@@ -36,6 +40,8 @@ use crate::store::{Store, StoreError};
 use crate::telemetry::Ops;
 
 mod api;
+mod conn;
+mod fanout;
 mod hub;
 pub mod limits;
 mod metrics;
@@ -75,8 +81,11 @@ pub struct GatewayConfig {
     /// Allowed `Origin`s for WebSocket upgrades (empty: any).
     pub allowed_origins: Vec<String>,
     /// Longest a single socket write may block before the client is
-    /// dropped as a slow consumer.
+    /// cut off as a slow consumer.
     pub write_timeout: Duration,
+    /// How long a cut-off client's socket stays open (its `error` and
+    /// close frames queued in it) for the client to read them.
+    pub close_linger: Duration,
     /// Most missed events replayed on resume or repair; beyond it the
     /// client gets a reset and a snapshot.
     pub max_resume_frames: usize,
@@ -107,6 +116,7 @@ impl Default for GatewayConfig {
             heartbeat: Duration::from_secs(15),
             allowed_origins: Vec::new(),
             write_timeout: Duration::from_secs(10),
+            close_linger: Duration::from_secs(60),
             max_resume_frames: 2_000,
             max_events_page: 1_000,
             subscribe_wait: Duration::from_secs(2),
@@ -348,18 +358,14 @@ pub fn listen(addr: SocketAddr, send_buffer: Option<u32>) -> std::io::Result<tok
 /// # Errors
 /// Accepting connections failed.
 pub async fn serve_on(listener: tokio::net::TcpListener, state: GatewayState) -> Result<(), GatewayError> {
-    use axum::serve::ListenerExt;
     let local_addr =
         listener.local_addr().map_err(|source| GatewayError::Serve { addr: state.shared.config.listen, source })?;
     let shared = &state.shared;
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    let served = axum::serve(listener, app(state.clone()))
-        .with_graceful_shutdown(shared.shutdown.clone().cancelled_owned())
-        .await;
+    // Each connection's socket is shared with the fan-out, which writes
+    // pre-encoded frames to it (see `conn`).
+    let listener = conn::SharedListener::new(listener);
+    let service = app(state.clone()).into_make_service_with_connect_info::<conn::SocketHandle>();
+    let served = axum::serve(listener, service).with_graceful_shutdown(shared.shutdown.clone().cancelled_owned()).await;
     if let Some(ops) = shared.ops.get() {
         ops.set_ready(false);
     }

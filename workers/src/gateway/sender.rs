@@ -1,15 +1,20 @@
-//! The send half of a connection: one task that owns the socket's sink and
-//! writes, in order, what the receive half queues (replies, snapshots,
-//! resumed frames) and the live frames of the matches it is attached to,
-//! plus heartbeats.
+//! The send half of a connection: one task that writes, in order, what
+//! the receive half queues (replies, snapshots, resumed frames), lobby
+//! updates and heartbeats, and takes over a match's live frames whenever
+//! the fan-out cannot write them itself.
 //!
-//! Live frames come straight from the hub's broadcast channels (shared
-//! bytes, no copy per viewer); the per-match channel capacity bounds how
-//! far a client may fall behind. A client that lags past it is caught up
-//! from the store's log once (a burst, e.g. a big batch, outruns everyone);
-//! lagging again within [`LAG_WINDOW`], or a socket that does not take a
-//! write within the write timeout, disconnects it as a slow consumer:
-//! memory never grows with a slow client.
+//! Live frames normally reach the socket without this task: the match's
+//! fan-out ([`super::fanout`]) writes them straight into every caught-up
+//! connection whose socket takes them at once. This task is woken only
+//! when a connection is not caught up: just subscribed (after its
+//! snapshot), its socket was full, a reset or a hole. It then reads the
+//! match's ring from where the connection is, and hands the match back to
+//! the fan-out once caught up. The ring's capacity bounds how far a client
+//! may fall behind. A client that lags past it is caught up from the
+//! store's log once (a burst, e.g. a big batch, outruns everyone); lagging
+//! again within [`LAG_WINDOW`], or a socket that does not take a write
+//! within the write timeout, disconnects it as a slow consumer: memory
+//! never grows with a slow client.
 //!
 //! Per match it keeps the last seq sent and forwards only the next one; a
 //! hole (which the hub normally prevents) is filled from the store's log,
@@ -21,17 +26,17 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures::SinkExt;
-use futures::stream::{SplitSink, StreamExt};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
+use futures::stream::StreamExt;
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::{Instant, MissedTickBehavior};
-use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 
+use super::conn::{CUT_OFF_ROOM, Conn, linger, make_room};
+use super::fanout::{Feed, Next};
 use super::hub::HubMsg;
 use super::metrics::GatewayMetrics;
 use crate::protocol::{self, ErrorCode, FrameType, ResetReason, close};
@@ -43,19 +48,13 @@ pub(crate) enum Outbound {
     Frame { text: Utf8Bytes, kind: FrameType },
     /// Write `initial`, then forward the match's live frames after
     /// `last_sent`. Replaces an earlier attachment of the same match.
-    Attach { match_id: Arc<str>, rx: broadcast::Receiver<HubMsg>, initial: Vec<(Utf8Bytes, FrameType)>, last_sent: u64 },
+    Attach { match_id: Arc<str>, feed: Feed, initial: Vec<(Utf8Bytes, FrameType)>, last_sent: u64 },
     /// Stop forwarding a match; confirm with `unsubscribed`.
     Detach { match_id: Arc<str> },
     /// Write the lobby, then forward its updates.
     AttachLobby { rx: broadcast::Receiver<HubMsg>, initial: Utf8Bytes },
     /// Write `error` (best effort), then close with `code`.
     Close { code: u16, reason: &'static str, error: Option<Utf8Bytes> },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Topic {
-    Match(Arc<str>),
-    Lobby,
 }
 
 /// The connection is over: the peer is gone or the server closed it.
@@ -72,30 +71,29 @@ pub(crate) struct SendSettings {
     pub max_resume: usize,
     /// Live frames a client may fall behind (for the error message).
     pub queue: usize,
+    /// How long a cut-off client's socket stays open for it to read why.
+    pub close_linger: Duration,
 }
 
 pub(crate) struct SendHalf {
-    sink: SplitSink<WebSocket, Message>,
+    conn: Arc<Conn>,
     store: Arc<dyn Store>,
     metrics: GatewayMetrics,
     settings: SendSettings,
-    topics: StreamMap<Topic, BroadcastStream<HubMsg>>,
-    last_sent: HashMap<Arc<str>, u64>,
+    feeds: HashMap<Arc<str>, Feed>,
+    lobby: Option<BroadcastStream<HubMsg>>,
     /// When the client last fell behind a match's live frames.
     last_lag: Option<Instant>,
+    /// The client was cut off as too slow: its socket lingers.
+    cut_off: bool,
 }
 
 /// Falling behind twice within this window disconnects a client.
 const LAG_WINDOW: Duration = Duration::from_secs(10);
 
 impl SendHalf {
-    pub(crate) fn new(
-        sink: SplitSink<WebSocket, Message>,
-        store: Arc<dyn Store>,
-        metrics: GatewayMetrics,
-        settings: SendSettings,
-    ) -> Self {
-        SendHalf { sink, store, metrics, settings, topics: StreamMap::new(), last_sent: HashMap::new(), last_lag: None }
+    pub(crate) fn new(conn: Arc<Conn>, store: Arc<dyn Store>, metrics: GatewayMetrics, settings: SendSettings) -> Self {
+        SendHalf { conn, store, metrics, settings, feeds: HashMap::new(), lobby: None, last_lag: None, cut_off: false }
     }
 
     /// Write `hello`, then serve until the receive half goes away, the
@@ -113,23 +111,24 @@ impl SendHalf {
         let mut heartbeat = tokio::time::interval_at(Instant::now() + period, period);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         // Registered once: every connection waits on the same token, and a
-        // fresh `cancelled()` per loop would lock its waiter list per frame.
+        // fresh `cancelled()` per loop would lock its waiter list.
         let shutdown = shutdown.cancelled();
         tokio::pin!(shutdown);
+        let conn = Arc::clone(&self.conn);
+        let notified = conn.notified();
+        tokio::pin!(notified);
         loop {
-            // Live frames first: a frame's wake-up then polls that one
-            // branch before writing, and the other (cold) ones only once
-            // all are idle again. With thousands of viewers per frame,
-            // each poll of an idle queue or timer is a cache miss paid per
-            // viewer. Nothing waits long behind live frames: they come in
-            // bursts of at most a batch.
             let step = tokio::select! {
                 biased;
-                Some((topic, item)) = self.topics.next() => self.on_topic(topic, item).await,
+                () = &mut notified => {
+                    notified.set(conn.notified());
+                    self.catch_up().await
+                }
                 command = queue.recv() => match command {
                     Some(command) => self.handle(command).await,
                     None => break,
                 },
+                Some(item) = next_lobby(&mut self.lobby) => self.on_lobby(item).await,
                 _ = heartbeat.tick() => {
                     let text = protocol::heartbeat_frame(now_ms()).into();
                     self.write(text, FrameType::Heartbeat, None).await
@@ -143,28 +142,34 @@ impl SendHalf {
                 break;
             }
         }
+        // Leave the fan-out before the final flush.
+        self.feeds.clear();
         // Flushes a pending close (ours, or the reply to the client's).
-        let _ = tokio::time::timeout(Duration::from_secs(1), self.sink.close()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), std::future::poll_fn(|cx| conn.poll_close(cx))).await;
+        if self.cut_off
+            && let Some(socket) = conn.socket()
+        {
+            tokio::spawn(linger(socket, self.settings.close_linger));
+        }
     }
 
     async fn handle(&mut self, command: Outbound) -> Step {
         match command {
             Outbound::Frame { text, kind } => self.write(text, kind, None).await,
-            Outbound::Attach { match_id, rx, initial, last_sent } => {
-                self.topics.insert(Topic::Match(Arc::clone(&match_id)), BroadcastStream::new(rx));
-                self.last_sent.insert(match_id, last_sent);
+            Outbound::Attach { match_id, feed, initial, last_sent } => {
+                feed.set_last_sent(last_sent);
+                self.feeds.insert(Arc::clone(&match_id), feed);
                 for (text, kind) in initial {
                     self.write(text, kind, None).await?;
                 }
-                Ok(())
+                self.drain(&match_id).await
             }
             Outbound::Detach { match_id } => {
-                self.topics.remove(&Topic::Match(Arc::clone(&match_id)));
-                self.last_sent.remove(&match_id);
+                self.feeds.remove(&match_id);
                 self.write(protocol::unsubscribed_frame(&match_id).into(), FrameType::Unsubscribed, None).await
             }
             Outbound::AttachLobby { rx, initial } => {
-                self.topics.insert(Topic::Lobby, BroadcastStream::new(rx));
+                self.lobby = Some(BroadcastStream::new(rx));
                 self.write(initial, FrameType::Lobby, None).await
             }
             Outbound::Close { code, reason, error } => {
@@ -177,59 +182,83 @@ impl SendHalf {
         }
     }
 
-    async fn on_topic(&mut self, topic: Topic, item: Result<HubMsg, BroadcastStreamRecvError>) -> Step {
-        let message = match item {
-            Ok(message) => message,
-            // The lobby is state, not a log: skip ahead to the whole list.
-            Err(BroadcastStreamRecvError::Lagged(_)) if topic == Topic::Lobby => return self.reload_lobby().await,
-            Err(BroadcastStreamRecvError::Lagged(missed)) => {
-                let match_id = match &topic {
-                    Topic::Match(id) => Some(Arc::clone(id)),
-                    Topic::Lobby => None,
-                };
-                // A burst (a big batch) can outrun any client once: the
-                // next frame's hole is then filled from the log. Falling
-                // behind again soon after means the client is too slow.
-                let now = Instant::now();
-                if self.last_lag.is_some_and(|at| now.duration_since(at) < LAG_WINDOW) {
-                    return self.slow_consumer(match_id.as_deref(), missed).await;
+    /// Woken by the fan-out: finish a frame it left half written, then
+    /// catch up every match it handed over.
+    async fn catch_up(&mut self) -> Step {
+        self.flush().await?;
+        let ids: Vec<Arc<str>> = self.feeds.keys().cloned().collect();
+        for id in ids {
+            self.drain(&id).await?;
+        }
+        Ok(())
+    }
+
+    /// Handle a match's messages from where the connection is until it is
+    /// caught up (the fan-out takes over from there).
+    async fn drain(&mut self, id: &Arc<str>) -> Step {
+        loop {
+            let Some(feed) = self.feeds.get(id) else { return Ok(()) };
+            match feed.next() {
+                Next::CaughtUp => return Ok(()),
+                Next::Message(message) => self.on_match(id, message).await?,
+                Next::Lagged(missed) => {
+                    // A burst (a big batch) can outrun any client once: the
+                    // next frame's hole is then filled from the log. Falling
+                    // behind again soon after means the client is too slow.
+                    let now = Instant::now();
+                    if self.last_lag.is_some_and(|at| now.duration_since(at) < LAG_WINDOW) {
+                        return self.slow_consumer(Some(id), missed).await;
+                    }
+                    self.last_lag = Some(now);
+                    debug!(match_id = %id, missed, "client fell behind a burst; catching up from the log");
                 }
-                self.last_lag = Some(now);
-                debug!(match_id = match_id.as_deref(), missed, "client fell behind a burst; catching up from the log");
-                return Ok(());
             }
-        };
-        match (topic, message) {
-            (Topic::Lobby, HubMsg::Lobby { text, kind }) => self.write(text, kind, None).await,
-            (Topic::Match(id), message) => self.on_match(&id, message).await,
-            (Topic::Lobby, _) => Ok(()),
+        }
+    }
+
+    async fn on_lobby(&mut self, item: Result<HubMsg, BroadcastStreamRecvError>) -> Step {
+        match item {
+            Ok(HubMsg::Lobby { text, kind }) => self.write(text, kind, None).await,
+            Ok(_) => Ok(()),
+            // The lobby is state, not a log: skip ahead to the whole list.
+            Err(BroadcastStreamRecvError::Lagged(_)) => self.reload_lobby().await,
+        }
+    }
+
+    fn last_sent(&self, id: &str) -> Option<u64> {
+        self.feeds.get(id).map(Feed::last_sent)
+    }
+
+    fn set_last_sent(&self, id: &str, seq: u64) {
+        if let Some(feed) = self.feeds.get(id) {
+            feed.set_last_sent(seq);
         }
     }
 
     async fn on_match(&mut self, id: &Arc<str>, message: HubMsg) -> Step {
-        let Some(&last) = self.last_sent.get(id) else { return Ok(()) };
+        let Some(last) = self.last_sent(id) else { return Ok(()) };
         match message {
-            HubMsg::Frame { seq, ts, text } => {
+            HubMsg::Frame { seq, ts, text, .. } => {
                 if seq <= last {
                     return Ok(());
                 }
                 if seq > last + 1 {
                     self.fill(id, last, seq - 1).await?;
                 }
-                let last = self.last_sent.get(id).copied().unwrap_or(last);
+                let last = self.last_sent(id).unwrap_or(last);
                 if seq > last {
                     // Normally `last + 1`; after an unfillable hole the
                     // client already got a reset and snapshot, and this
                     // frame continues from it.
                     self.write(text, FrameType::Event, ts).await?;
-                    self.last_sent.insert(Arc::clone(id), seq);
+                    self.set_last_sent(id, seq);
                 }
                 Ok(())
             }
             HubMsg::Reset { seq, reset, snapshot } => {
                 self.write(reset, FrameType::Reset, None).await?;
                 self.write(snapshot, FrameType::Snapshot, None).await?;
-                self.last_sent.insert(Arc::clone(id), seq);
+                self.set_last_sent(id, seq);
                 Ok(())
             }
             HubMsg::Resync { reason } => self.resync(id, reason).await,
@@ -259,7 +288,7 @@ impl SendHalf {
             self.write(frame.into(), FrameType::Event, None).await?;
             last += 1;
         }
-        self.last_sent.insert(Arc::clone(id), last);
+        self.set_last_sent(id, last);
         if last < to { self.resync(id, ResetReason::Gap).await } else { Ok(()) }
     }
 
@@ -277,7 +306,7 @@ impl SendHalf {
         self.write(protocol::reset_frame(id, reason).into(), FrameType::Reset, None).await?;
         let frame = protocol::snapshot_frame(id, seq, snapshot.as_deref());
         self.write(frame.into(), FrameType::Snapshot, None).await?;
-        self.last_sent.insert(Arc::clone(id), seq);
+        self.set_last_sent(id, seq);
         Ok(())
     }
 
@@ -301,16 +330,31 @@ impl SendHalf {
         Err(Closed)
     }
 
+    /// The client fell behind a match's live frames twice.
     async fn slow_consumer(&mut self, match_id: Option<&str>, missed: u64) -> Step {
-        self.metrics.slow_consumer_disconnects.inc();
-        info!(match_id, missed, "client too slow: closing it");
+        info!(match_id, missed, "client too slow: cutting it off");
         let message = format!(
             "client fell {missed} frames behind (at most {} may be queued); reconnect and resume with since",
             self.settings.queue
         );
-        let frame = protocol::error_frame(ErrorCode::SlowConsumer, &message, match_id);
+        self.cut_off(match_id, &message).await
+    }
+
+    /// Cut a slow client off with a clear reason: an `error` frame
+    /// `slow_consumer`, then close 4008. Its socket is usually full (it
+    /// stopped reading), so room is made in it first for the rest of the
+    /// frame being written and those two; the socket then lingers so that
+    /// a client that reads again finds them.
+    async fn cut_off(&mut self, match_id: Option<&str>, message: &str) -> Step {
+        self.metrics.slow_consumer_disconnects.inc();
+        self.cut_off = true;
+        if let Some(socket) = self.conn.socket() {
+            make_room(&socket, CUT_OFF_ROOM);
+        }
+        let frame = protocol::error_frame(ErrorCode::SlowConsumer, message, match_id);
         let quick = self.settings.write_timeout.min(Duration::from_secs(1));
-        if tokio::time::timeout(quick, self.sink.send(Message::Text(frame.into()))).await.is_ok_and(|r| r.is_ok()) {
+        let sent = tokio::time::timeout(quick, send(&self.conn, Some(Message::Text(frame.into())))).await;
+        if sent.is_ok_and(|r| r.is_ok()) {
             self.metrics.sent(FrameType::Error);
         }
         self.close(close::SLOW_CONSUMER, "slow consumer").await;
@@ -319,37 +363,49 @@ impl SendHalf {
 
     /// Write one frame; `ts` (an event's timestamp) feeds the latency
     /// histogram.
-    ///
-    /// The write timeout's timer is only armed when the socket does not
-    /// take the frame at once: a write that completes on its first poll
-    /// (nearly all of them) costs no timer registration, which would
-    /// otherwise be paid per frame per viewer.
     async fn write(&mut self, text: Utf8Bytes, kind: FrameType, ts: Option<i64>) -> Step {
+        self.send_timed(Some(Message::Text(text))).await?;
+        self.metrics.sent(kind);
+        if let Some(ts) = ts {
+            #[allow(clippy::cast_precision_loss)]
+            let seconds = now_ms().saturating_sub(ts).max(0) as f64 / 1000.0;
+            self.metrics.publish_to_send_seconds.observe(seconds);
+        }
+        Ok(())
+    }
+
+    /// Finish writing what is queued (a frame the fan-out started).
+    async fn flush(&mut self) -> Step {
+        self.send_timed(None).await
+    }
+
+    /// Send (or, with `None`, flush) within the write timeout.
+    ///
+    /// The timer is only armed when the socket does not take the frame at
+    /// once: a write that completes on its first poll (nearly all of them)
+    /// costs no timer registration.
+    async fn send_timed(&mut self, message: Option<Message>) -> Step {
         let written = {
-            let mut send = self.sink.send(Message::Text(text));
-            match futures::poll!(&mut send) {
+            let mut sending = std::pin::pin!(send(&self.conn, message));
+            match futures::poll!(&mut sending) {
                 Poll::Ready(result) => Some(result),
-                Poll::Pending => tokio::time::timeout(self.settings.write_timeout, send).await.ok(),
+                Poll::Pending => tokio::time::timeout(self.settings.write_timeout, sending).await.ok(),
             }
         };
         match written {
-            Some(Ok(())) => {
-                self.metrics.sent(kind);
-                if let Some(ts) = ts {
-                    #[allow(clippy::cast_precision_loss)]
-                    let seconds = now_ms().saturating_sub(ts).max(0) as f64 / 1000.0;
-                    self.metrics.publish_to_send_seconds.observe(seconds);
-                }
-                Ok(())
-            }
+            Some(Ok(())) => Ok(()),
             Some(Err(e)) => {
                 debug!(error = %e, "client connection gone");
                 Err(Closed)
             }
             None => {
-                self.metrics.slow_consumer_disconnects.inc();
-                info!(timeout = ?self.settings.write_timeout, "socket write timed out: dropping the client as too slow");
-                Err(Closed)
+                let timeout = self.settings.write_timeout;
+                info!(?timeout, "socket write timed out: cutting the client off as too slow");
+                let message = format!(
+                    "the connection took no data for {}; reconnect and resume with since",
+                    humantime::format_duration(timeout)
+                );
+                self.cut_off(None, &message).await
             }
         }
     }
@@ -358,6 +414,21 @@ impl SendHalf {
     async fn close(&mut self, code: u16, reason: &'static str) {
         let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
         let quick = self.settings.write_timeout.min(Duration::from_secs(1));
-        let _ = tokio::time::timeout(quick, self.sink.send(Message::Close(Some(frame)))).await;
+        let _ = tokio::time::timeout(quick, send(&self.conn, Some(Message::Close(Some(frame))))).await;
+    }
+}
+
+/// Write `message` (or only flush, with `None`) through the connection's
+/// shared sink.
+async fn send(conn: &Conn, message: Option<Message>) -> Result<(), axum::Error> {
+    let mut message = message;
+    std::future::poll_fn(|cx| conn.poll_send(cx, &mut message)).await
+}
+
+/// The next lobby update (never, without a lobby subscription).
+async fn next_lobby(lobby: &mut Option<BroadcastStream<HubMsg>>) -> Option<Result<HubMsg, BroadcastStreamRecvError>> {
+    match lobby {
+        Some(stream) => stream.next().await,
+        None => std::future::pending().await,
     }
 }

@@ -6,20 +6,22 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Json;
-use axum::extract::State;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use futures::StreamExt;
 use futures::stream::SplitStream;
 use serde_json::json;
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use super::GatewayState;
+use super::conn::{Conn, SocketHandle};
 use super::hub::Membership;
 use super::limits::{Permit, TokenBucket};
 use super::origin::origin_allowed;
@@ -35,7 +37,12 @@ const QUEUE: usize = 32;
 const READ_BUFFER: usize = 4 * 1024;
 
 /// `GET /ws`: check the Origin and the connection limit, then upgrade.
-pub(crate) async fn upgrade(State(state): State<GatewayState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+pub(crate) async fn upgrade(
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    socket: Option<Extension<ConnectInfo<SocketHandle>>>,
+    ws: WebSocketUpgrade,
+) -> Response {
     let shared = &state.shared;
     let origin = headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("(not text)"));
     if !origin_allowed(&shared.config.allowed_origins, origin) {
@@ -57,13 +64,15 @@ pub(crate) async fn upgrade(State(state): State<GatewayState>, headers: HeaderMa
             shared.config.max_connections
         ));
     };
+    // The socket, for the fan-out's pre-encoded frames.
+    let raw = socket.and_then(|Extension(ConnectInfo(handle))| handle.socket());
     let limit = shared.config.max_frame_bytes;
     ws.max_frame_size(limit)
         .max_message_size(limit)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .on_failed_upgrade(|e| debug!(error = %e, "WebSocket upgrade failed"))
-        .on_upgrade(move |socket| connection(state, socket, permit))
+        .on_upgrade(move |ws| connection(state, ws, raw, permit))
 }
 
 fn busy(message: &str) -> Response {
@@ -75,7 +84,7 @@ fn busy(message: &str) -> Response {
         .into_response()
 }
 
-async fn connection(state: GatewayState, socket: WebSocket, permit: Permit) {
+async fn connection(state: GatewayState, socket: WebSocket, raw: Option<Arc<TcpStream>>, permit: Permit) {
     let metrics = state.shared.metrics.clone();
     metrics.connections.inc();
     metrics.connections_total.inc();
@@ -86,10 +95,12 @@ async fn connection(state: GatewayState, socket: WebSocket, permit: Permit) {
     let settings = SendSettings {
         heartbeat: config.heartbeat,
         write_timeout: config.write_timeout,
+        close_linger: config.close_linger,
         max_resume: config.max_resume_frames,
         queue: config.outbound_queue,
     };
-    let send_half = SendHalf::new(sink, Arc::clone(&state.shared.store), metrics.clone(), settings);
+    let conn = Conn::new(sink, raw);
+    let send_half = SendHalf::new(Arc::clone(&conn), Arc::clone(&state.shared.store), metrics.clone(), settings);
     let writer = tokio::spawn({
         let hello = state.shared.hello.clone();
         let shutdown = state.shared.shutdown.clone();
@@ -100,7 +111,7 @@ async fn connection(state: GatewayState, socket: WebSocket, permit: Permit) {
         }
     });
     let bucket = TokenBucket::new(config.subscribe_rate, config.subscribe_burst, Instant::now());
-    let mut reader = ReadHalf { state: state.clone(), queue, subs: HashMap::new(), bucket };
+    let mut reader = ReadHalf { state: state.clone(), conn, queue, subs: HashMap::new(), bucket };
     reader.run(stream, &done).await;
     metrics.subscriptions.dec_by(i64::try_from(reader.subs.len()).unwrap_or(0));
     drop(reader);
@@ -123,6 +134,8 @@ struct Start {
 
 struct ReadHalf {
     state: GatewayState,
+    /// The connection's write side (the fan-out registers it per match).
+    conn: Arc<Conn>,
     queue: mpsc::Sender<Outbound>,
     subs: HashMap<Arc<str>, Membership>,
     bucket: TokenBucket,
@@ -136,7 +149,7 @@ impl ReadHalf {
             let message = tokio::select! {
                 biased;
                 () = &mut done => return,
-                message = stream.next() => message,
+                message = std::future::poll_fn(|cx| self.conn.poll_read(cx, &mut stream)) => message,
             };
             let flow = match message {
                 None | Some(Ok(Message::Close(_))) => STOP,
@@ -239,7 +252,7 @@ impl ReadHalf {
         // Register for live frames BEFORE reading the snapshot or the log:
         // anything committed after the read arrives live, anything before
         // it is in what was read; the send half drops the overlap by seq.
-        let (membership, rx) = self.state.shared.hub.join(match_id).await;
+        let (membership, feed) = self.state.shared.hub.join(match_id, &self.conn).await;
         let start = match since {
             None => self.snapshot_start(match_id).await,
             Some(since) => self.resume_start(match_id, since).await,
@@ -248,7 +261,8 @@ impl ReadHalf {
             Ok(Start { initial, last_sent }) => {
                 let id = Arc::clone(membership.match_id());
                 self.state.shared.hub.observe(&id, last_sent);
-                if self.send(Outbound::Attach { match_id: Arc::clone(&id), rx, initial, last_sent }).await.is_break() {
+                if self.send(Outbound::Attach { match_id: Arc::clone(&id), feed, initial, last_sent }).await.is_break()
+                {
                     return STOP;
                 }
                 // A re-subscribe replaces (and so leaves) the old membership.

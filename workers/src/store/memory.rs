@@ -345,7 +345,7 @@ mod tests {
             match_id: "m1".into(),
             prev_seq: prev,
             lobby: state.lobby_entry(),
-            snapshot: state.snapshot().to_string(),
+            snapshot: state.snapshot_text(),
             state,
             frames: frames.iter().map(|f| (*f).to_owned()).collect(),
             expire_after: None,
