@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use clap::{ArgAction, Parser, ValueEnum};
 use livematch_workers::bus::kafka::{KafkaConfig, is_secret_option};
-use livematch_workers::cli::Secret;
 use livematch_workers::cli::secret::{parse_secret, redact_url, with_credentials, without_password};
+use livematch_workers::cli::{Secret, parse_key_value};
 use livematch_workers::store::redis::RedisConfig;
 use livematch_workers::telemetry::LogFormat;
 
@@ -193,14 +193,6 @@ impl WorkerLogFormat {
             WorkerLogFormat::Json => "json",
         }
     }
-}
-
-fn parse_key_value(s: &str) -> Result<(String, String), String> {
-    let (k, v) = s.split_once('=').ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))?;
-    if k.is_empty() {
-        return Err(format!("empty key in {s:?}"));
-    }
-    Ok((k.to_owned(), v.to_owned()))
 }
 
 /// What the pure builders need of the configuration: the worker defaults.

@@ -127,7 +127,12 @@ impl std::fmt::Debug for KafkaArgs {
     }
 }
 
-fn parse_key_value(s: &str) -> Result<(String, String), String> {
+/// A `KEY=VALUE` option (librdkafka properties): the key must not be
+/// empty; the value may be, and may contain `=`.
+///
+/// # Errors
+/// No `=`, or an empty key.
+pub fn parse_key_value(s: &str) -> Result<(String, String), String> {
     let (k, v) = s.split_once('=').ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))?;
     if k.is_empty() {
         return Err(format!("empty key in {s:?}"));

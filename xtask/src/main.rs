@@ -51,8 +51,14 @@ enum Task {
     },
 }
 
+/// The workspace root: the parent of this crate's directory. `cargo run`
+/// (the `cargo xtask` alias) sets `CARGO_MANIFEST_DIR` when it starts us;
+/// the path compiled in is only the fallback, since a target directory
+/// shared by clones at other paths may hold a binary built in another one.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 fn run(cmd: &mut Command) -> anyhow::Result<()> {
