@@ -657,6 +657,8 @@ async fn slow_client_is_disconnected_while_others_keep_receiving() {
         events_until(&mut good, "m1", prev + 1, prev + 1).await;
     }
     wait_until("the slow client to be dropped", || server.state.metrics().slow_consumer_disconnects.get() == 1).await;
+    // Its socket lingers (for it to read why) while it is not reading.
+    wait_until("the cut-off socket to linger", || server.state.metrics().lingering.get() == 1).await;
 
     // Reading again (well after the cut-off), the slow client finds what
     // was buffered, with no gap, then why it was cut off: an `error` frame
@@ -691,6 +693,9 @@ async fn slow_client_is_disconnected_while_others_keep_receiving() {
         Got::Closed(Some((code, reason))) => assert_eq!((code, reason.as_str()), (4008, "slow consumer")),
         other => panic!("expected close 4008, got {other:?}"),
     }
+    // Once the client has read everything and gone, the socket is closed.
+    drop(slow);
+    wait_until("the lingering socket to close", || server.state.metrics().lingering.get() == 0).await;
     // The good client is unaffected.
     commit(&store, "m1", total, 1).await;
     events_until(&mut good, "m1", total + 1, total + 1).await;

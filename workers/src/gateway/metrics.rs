@@ -119,6 +119,8 @@ pub struct GatewayMetrics {
     pub publish_to_send_seconds: LatencyHistogram,
     /// Connections closed because the client could not keep up.
     pub slow_consumer_disconnects: Counter,
+    /// Sockets of cut-off clients kept open for them to read why.
+    pub lingering: Gauge,
     sent_by_type: Arc<[Counter; FrameType::ALL.len()]>,
     bad_frames: Family<ReasonLabel, Counter>,
     store_errors: Family<KindLabel, Counter>,
@@ -140,6 +142,7 @@ impl GatewayMetrics {
             gap_repairs: Counter::default(),
             publish_to_send_seconds: LatencyHistogram::default(),
             slow_consumer_disconnects: Counter::default(),
+            lingering: Gauge::default(),
             sent_by_type,
             bad_frames: Family::default(),
             store_errors: Family::default(),
@@ -180,6 +183,11 @@ impl GatewayMetrics {
             "livematch_gateway_slow_consumer_disconnects",
             "Connections closed because the client could not keep up",
             m.slow_consumer_disconnects.clone(),
+        );
+        registry.register(
+            "livematch_gateway_connections_lingering",
+            "Sockets of cut-off slow clients kept open (--close-linger) so they can read the close reason",
+            m.lingering.clone(),
         );
         registry.register(
             "livematch_gateway_bad_frames",

@@ -73,6 +73,9 @@ pub(crate) struct SendSettings {
     pub queue: usize,
     /// How long a cut-off client's socket stays open for it to read why.
     pub close_linger: Duration,
+    /// Most cut-off sockets lingering at once (beyond, one is closed at
+    /// once): cut-offs cannot pile up descriptors past the connection limit.
+    pub max_lingering: usize,
 }
 
 pub(crate) struct SendHalf {
@@ -146,10 +149,18 @@ impl SendHalf {
         self.feeds.clear();
         // Flushes a pending close (ours, or the reply to the client's).
         let _ = tokio::time::timeout(Duration::from_secs(1), std::future::poll_fn(|cx| conn.poll_close(cx))).await;
+        let room_to_linger = usize::try_from(self.metrics.lingering.get()).unwrap_or(0) < self.settings.max_lingering;
         if self.cut_off
+            && room_to_linger
             && let Some(socket) = conn.socket()
         {
-            tokio::spawn(linger(socket, self.settings.close_linger));
+            let lingering = self.metrics.lingering.clone();
+            let limit = self.settings.close_linger;
+            lingering.inc();
+            tokio::spawn(async move {
+                linger(socket, limit).await;
+                lingering.dec();
+            });
         }
     }
 

@@ -96,6 +96,7 @@ async fn connection(state: GatewayState, socket: WebSocket, raw: Option<Arc<TcpS
         heartbeat: config.heartbeat,
         write_timeout: config.write_timeout,
         close_linger: config.close_linger,
+        max_lingering: config.max_connections,
         max_resume: config.max_resume_frames,
         queue: config.outbound_queue,
     };
