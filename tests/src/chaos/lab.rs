@@ -147,6 +147,10 @@ impl Lab {
             public.to_str().context("public dir path")?,
             "--heartbeat",
             GATEWAY_HEARTBEAT,
+            // The stalled viewers of `slow-viewers` read again only once the
+            // match is over: their cut-off sockets must still be there.
+            "--close-linger",
+            "180s",
         ];
         let worker = Worker::start("gateway", &args, &[])?;
         let gateway = Gateway { worker, addr };
