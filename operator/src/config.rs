@@ -348,12 +348,10 @@ impl Config {
     pub fn kafka_config(&self) -> KafkaConfig {
         let mut config = KafkaConfig::new(self.kafka.clone());
         config.extra.clone_from(&self.kafka_options);
-        if let Some(user) = &self.kafka_sasl_username {
-            config.extra.push(("sasl.username".to_owned(), user.clone()));
-        }
-        if let Some(password) = &self.kafka_sasl_password {
-            config.extra.push(("sasl.password".to_owned(), password.expose().to_owned()));
-        }
+        config.push_sasl_credentials(
+            self.kafka_sasl_username.as_deref(),
+            self.kafka_sasl_password.as_ref().map(Secret::expose),
+        );
         config
     }
 

@@ -105,18 +105,17 @@ impl KafkaArgs {
         if let Some(ca) = &self.kafka_ssl_ca_location {
             extra.push(("ssl.ca.location".to_owned(), ca.to_string_lossy().into_owned()));
         }
-        if let Some(user) = &self.kafka_sasl_username {
-            extra.push(("sasl.username".to_owned(), user.clone()));
-        }
-        if let Some(password) = &self.kafka_sasl_password {
-            extra.push(("sasl.password".to_owned(), password.expose().to_owned()));
-        }
-        KafkaConfig {
+        let mut config = KafkaConfig {
             brokers: self.brokers.clone(),
             session_timeout_ms: u32::try_from(self.kafka_session_timeout.as_millis()).unwrap_or(u32::MAX),
             fetch_wait_max_ms: u32::try_from(self.kafka_fetch_wait.as_millis()).unwrap_or(u32::MAX),
             extra,
-        }
+        };
+        config.push_sasl_credentials(
+            self.kafka_sasl_username.as_deref(),
+            self.kafka_sasl_password.as_ref().map(Secret::expose),
+        );
+        config
     }
 }
 
@@ -605,6 +604,10 @@ mod tests {
         assert_eq!(l.allowed_origins, ["https://live.example.com", "https://*.example.com"]);
         assert_eq!(gateway(&["--subscribe-burst", "3"]).limits.subscribe_burst(), 3);
         assert!(gateway(&[]).limits.allowed_origins.is_empty(), "default: any origin");
+        let g = gateway(&["--write-timeout", "3s", "--close-linger", "90s"]);
+        assert_eq!((g.limits.write_timeout, g.limits.close_linger), (Duration::from_secs(3), Duration::from_secs(90)));
+        let (defaults, config) = (gateway(&[]).limits, crate::gateway::GatewayConfig::default());
+        assert_eq!((defaults.write_timeout, defaults.close_linger), (config.write_timeout, config.close_linger));
         let err = Cli::try_parse_from(["livematch", "gateway", "--allowed-origins", "live.example.com"])
             .map(|_| ())
             .expect_err("an origin without a scheme");

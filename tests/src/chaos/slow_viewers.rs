@@ -180,8 +180,11 @@ async fn wait_closed(addr: &str, open: f64, limit: Duration) -> anyhow::Result<(
 /// A cut-off viewer that reads again finds an `error` frame
 /// `slow_consumer`, then close 4008.
 fn told_why(report: &ClientReport) -> bool {
-    matches!(report.ends.last(), Some(End::Close { code: 4008, .. }))
-        && report.errors.iter().any(|e| e == "slow_consumer")
+    matches!(report.ends.last(), Some(End::Close { code: 4008, .. })) && got_slow_consumer_error(report)
+}
+
+fn got_slow_consumer_error(report: &ClientReport) -> bool {
+    report.errors.iter().any(|e| e == "slow_consumer")
 }
 
 /// How the stalled viewers found their connection once they read again,
@@ -197,7 +200,7 @@ fn describe_ends(reports: &[ClientReport]) -> String {
             Some(End::Silent) => "silence".to_owned(),
             Some(End::Open) | None => "still open".to_owned(),
         };
-        let told = if r.errors.iter().any(|e| e == "slow_consumer") { " after error slow_consumer" } else { "" };
+        let told = if got_slow_consumer_error(r) { " after error slow_consumer" } else { "" };
         *counts.entry(format!("{kind}{told}")).or_default() += 1;
     }
     counts.into_iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")

@@ -74,6 +74,18 @@ impl KafkaConfig {
         KafkaConfig { brokers: brokers.into(), session_timeout_ms: 10_000, fetch_wait_max_ms: 50, extra: Vec::new() }
     }
 
+    /// Add the SASL user name and password (`sasl.username`,
+    /// `sasl.password`) after the other options, so that they win over the
+    /// same properties given as options.
+    pub fn push_sasl_credentials(&mut self, user: Option<&str>, password: Option<&str>) {
+        if let Some(user) = user {
+            self.extra.push(("sasl.username".to_owned(), user.to_owned()));
+        }
+        if let Some(password) = password {
+            self.extra.push(("sasl.password".to_owned(), password.to_owned()));
+        }
+    }
+
     /// Base client configuration, with `role` settings applied and then
     /// [`KafkaConfig::extra`].
     fn client_config(&self, role: &[(&str, String)]) -> ClientConfig {

@@ -91,6 +91,14 @@ pub(crate) struct SendHalf {
     cut_off: bool,
 }
 
+impl SendSettings {
+    /// How long the frames that end a connection (an `error`, the close)
+    /// may take: the write timeout, at most a second.
+    fn last_words(&self) -> Duration {
+        self.write_timeout.min(Duration::from_secs(1))
+    }
+}
+
 /// Falling behind twice within this window disconnects a client.
 const LAG_WINDOW: Duration = Duration::from_secs(10);
 
@@ -149,9 +157,8 @@ impl SendHalf {
         self.feeds.clear();
         // Flushes a pending close (ours, or the reply to the client's).
         let _ = tokio::time::timeout(Duration::from_secs(1), std::future::poll_fn(|cx| conn.poll_close(cx))).await;
-        let room_to_linger = usize::try_from(self.metrics.lingering.get()).unwrap_or(0) < self.settings.max_lingering;
         if self.cut_off
-            && room_to_linger
+            && usize::try_from(self.metrics.lingering.get()).unwrap_or(0) < self.settings.max_lingering
             && let Some(socket) = conn.socket()
         {
             let lingering = self.metrics.lingering.clone();
@@ -363,8 +370,8 @@ impl SendHalf {
             make_room(&socket, CUT_OFF_ROOM);
         }
         let frame = protocol::error_frame(ErrorCode::SlowConsumer, message, match_id);
-        let quick = self.settings.write_timeout.min(Duration::from_secs(1));
-        let sent = tokio::time::timeout(quick, send(&self.conn, Some(Message::Text(frame.into())))).await;
+        let sent =
+            tokio::time::timeout(self.settings.last_words(), send(&self.conn, Some(Message::Text(frame.into())))).await;
         if sent.is_ok_and(|r| r.is_ok()) {
             self.metrics.sent(FrameType::Error);
         }
@@ -424,8 +431,8 @@ impl SendHalf {
     /// Queue a close frame (best effort).
     async fn close(&mut self, code: u16, reason: &'static str) {
         let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-        let quick = self.settings.write_timeout.min(Duration::from_secs(1));
-        let _ = tokio::time::timeout(quick, send(&self.conn, Some(Message::Close(Some(frame))))).await;
+        let _ =
+            tokio::time::timeout(self.settings.last_words(), send(&self.conn, Some(Message::Close(Some(frame))))).await;
     }
 }
 
