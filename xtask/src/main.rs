@@ -78,6 +78,45 @@ fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 
+/// The workspace's own packages (`xtask` itself excepted: it is running).
+const PACKAGES: [&str; 5] = ["livematch-sports", "livematch-workers", "livematch-crd", "livematch-operator", "livematch-e2e"];
+
+/// Names the checkout whose build a target directory holds.
+const CHECKOUT_MARK: &str = ".livematch-checkout";
+
+/// Make the target directory this checkout's. A directory shared by clones
+/// at different paths (the cache `.ci/run` keeps outside the clone) may
+/// hold the workspace's crates built in another clone whose files are
+/// newer than this one's: cargo would take them as fresh, and every
+/// `env!("CARGO_MANIFEST_DIR")` in them would point into the other clone.
+/// When the directory was last built from elsewhere (or from an unknown
+/// place), the workspace's own crates are cleaned; dependencies stay.
+fn claim_target_dir() -> anyhow::Result<()> {
+    let target = target_dir();
+    let mark = target.join(CHECKOUT_MARK);
+    let here = root();
+    let here = here.canonicalize().unwrap_or(here);
+    let last = std::fs::read_to_string(&mark).ok();
+    let built = ["debug", "release"].iter().any(|p| target.join(p).exists());
+    if last.as_deref().map(str::trim) != Some(here.to_string_lossy().as_ref()) && built {
+        eprintln!(
+            "xtask: {} was last built from {}: rebuilding the workspace's crates here",
+            target.display(),
+            last.as_deref().map_or("an unknown checkout", str::trim)
+        );
+        for profile in [None, Some("--release")] {
+            let mut clean = cargo();
+            clean.arg("clean").args(profile);
+            for package in PACKAGES {
+                clean.args(["-p", package]);
+            }
+            run(&mut clean)?;
+        }
+    }
+    std::fs::create_dir_all(&target).with_context(|| format!("cannot create {}", target.display()))?;
+    std::fs::write(&mark, format!("{}\n", here.display())).with_context(|| format!("cannot write {}", mark.display()))
+}
+
 fn test(no_install: bool, no_lint: bool) -> anyhow::Result<()> {
     if !no_install {
         run(Command::new("bash").arg("scripts/install-test-deps.sh"))?;
@@ -116,7 +155,9 @@ fn chaos(args: &[String]) -> anyhow::Result<()> {
 }
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().task {
+    let task = Cli::parse().task;
+    claim_target_dir()?;
+    match task {
         Task::Test { no_install, no_lint } => test(no_install, no_lint),
         Task::Bench { args } => run(cargo().args(["run", "--release", "--bin", "livematch", "--", "bench"]).args(args)),
         Task::Chaos { args } => chaos(&args),
