@@ -79,7 +79,8 @@ fn target_dir() -> PathBuf {
 }
 
 /// The workspace's own packages (`xtask` itself excepted: it is running).
-const PACKAGES: [&str; 5] = ["livematch-sports", "livematch-workers", "livematch-crd", "livematch-operator", "livematch-e2e"];
+const PACKAGES: [&str; 5] =
+    ["livematch-sports", "livematch-workers", "livematch-crd", "livematch-operator", "livematch-e2e"];
 
 /// Names the checkout whose build a target directory holds.
 const CHECKOUT_MARK: &str = ".livematch-checkout";
