@@ -66,6 +66,8 @@ async fn tiny_bench_rows_add_up() {
         "500ms",
         "--drain",
         "20s",
+        "--floor-bursts",
+        "2",
         "--gateway-bin",
         env!("CARGO_BIN_EXE_livematch"),
     ]))
@@ -94,6 +96,15 @@ async fn tiny_bench_rows_add_up() {
         // 20 events/s for 0.5 s: 10 events per match, 12 (or 24) viewers each.
         assert_fanout(&report, 24, 2, 10);
         assert_fanout(&report, 24, 1, 10);
+        // The kernel alone: 2 bursts to 24 sockets, before the fan-out rows.
+        let floor = assert_counted(&report, "floor/24");
+        assert_eq!((floor.count, floor.expected), (Some(48), Some(48)), "{report}");
+        assert!(floor.p50_ms <= floor.p99_ms && floor.p99_ms <= floor.max_ms, "{report}");
+        let position = |id: &str| report.rows.iter().position(|r| r.id == id);
+        assert!(position("floor/24") < position("fanout/24x2"), "{report}");
+        for id in ["fanout/24x2", "fanout/24x1"] {
+            assert!(row(&report, id).notes.contains("the loopback floor's p99 for 24 sockets"), "{report}");
+        }
         let idle = row(&report, "idle/24x2");
         assert!(idle.rss_kib.is_some_and(|k| k > 1024), "gateway RSS is measured apart:\n{report}");
         assert!(idle.per_conn_kib.is_some(), "{report}");
@@ -108,6 +119,7 @@ async fn tiny_bench_rows_add_up() {
 async fn in_process_gateway_fans_out_without_loss() {
     let report = bench::measure(args(&[
         "--skip-consumer",
+        "--skip-floor",
         "--in-process-gateway",
         "--clients",
         "10,30",
@@ -121,6 +133,7 @@ async fn in_process_gateway_fans_out_without_loss() {
     .await
     .unwrap_or_else(|e| panic!("bench failed: {e}"));
     println!("{report}");
+    assert!(report.row("floor/10").is_none(), "--skip-floor:\n{report}");
     assert!(report.row("fold").is_none() && report.row("consumer/memory/1000").is_none(), "{report}");
     for clients in [10, 30] {
         for matches in [10, 1] {

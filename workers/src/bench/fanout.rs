@@ -142,6 +142,42 @@ impl Publisher {
     }
 }
 
+/// Mean size on the wire of the event frames a scenario publishes: the
+/// frame text plus its WebSocket header (what the gateway writes per
+/// viewer).
+#[must_use]
+pub fn mean_wire_len(prefix: &str, settings: &FanoutSettings) -> usize {
+    let wanted = settings.events_per_match();
+    let id = match_ids(prefix, settings).into_iter().next().unwrap_or_default();
+    let mut publisher = Publisher::new(id, 1000, wanted + 1);
+    let mut total = 0;
+    let mut frames = 0;
+    // The first event is the subscribers' snapshot, not a frame of theirs.
+    for (i, event) in publisher.events.clone().into_iter().enumerate().take(wanted + 1) {
+        let seq = i as u64 + 1;
+        let env = Envelope::new(publisher.id.clone(), seq, now_ms(), Event::Cricket(event));
+        let Ok(applied) = publisher.state.apply(&env) else {
+            publisher.state.skip(seq);
+            continue;
+        };
+        if i > 0 {
+            let text = protocol::event_frame(&env, &applied.patch);
+            total += text.len() + websocket_header_len(text.len());
+            frames += 1;
+        }
+    }
+    total / frames.max(1)
+}
+
+/// Bytes of a server's (unmasked) WebSocket frame header for a payload.
+fn websocket_header_len(payload: usize) -> usize {
+    match payload {
+        0..=125 => 2,
+        126..=65_535 => 4,
+        _ => 10,
+    }
+}
+
 /// The fan-out row's name: its setup.
 #[must_use]
 pub fn scenario(clients: usize, matches: usize, rate: f64) -> String {

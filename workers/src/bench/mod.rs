@@ -19,6 +19,12 @@
 //!   nice 19 on threads of their own (see [`fanout`]); the gateway's memory
 //!   before, with N idle connections, and at its peak.
 //!
+//! * **floor**: before each client count's fan-out, the kernel alone
+//!   sending one frame of the fan-out's size to each of N loopback sockets
+//!   from one thread per core ([`floor`]): what a burst to N local viewers
+//!   costs on this machine with no gateway at all. The fan-out rows note
+//!   their p99 against it.
+//!
 //! Redis is `--redis URL`, or a `redis-server` from `PATH` started on a
 //! free port for the run. Targets (consumer ≥ 100,000 events/s into Redis;
 //! 10,000 viewers with p99 ≤ 50 ms) are shown with PASS/MISS; they live
@@ -40,6 +46,7 @@ use crate::store::redis::{RedisConfig, RedisStore};
 pub mod client;
 pub mod consumer;
 pub mod fanout;
+pub mod floor;
 pub mod gateway_proc;
 pub mod redis_server;
 pub mod rss;
@@ -107,6 +114,13 @@ pub struct BenchArgs {
     /// Fan-out: how long to wait for frames in flight after the last publish.
     #[arg(long, env = "LIVEMATCH_BENCH_DRAIN", default_value = "5s", value_parser = humantime::parse_duration)]
     pub drain: Duration,
+    /// Skip the loopback floor rows (the kernel alone sending one frame to
+    /// each of N sockets, measured before each client count's fan-out).
+    #[arg(long, env = "LIVEMATCH_BENCH_SKIP_FLOOR")]
+    pub skip_floor: bool,
+    /// Loopback floor: timed bursts per client count.
+    #[arg(long, env = "LIVEMATCH_BENCH_FLOOR_BURSTS", default_value_t = 10)]
+    pub floor_bursts: usize,
     /// Redis URL (default: start a redis-server from PATH on a free port).
     #[arg(long = "redis", env = "LIVEMATCH_BENCH_REDIS")]
     pub redis: Option<String>,
@@ -392,6 +406,23 @@ async fn cleanup(store: &RedisStore, prefix: &str, workload: &Workload, batches:
     }
 }
 
+/// The loopback floor for bursts to `sockets` viewers (see [`floor`]).
+async fn floor_row(sockets: usize, frame_len: usize, bursts: usize) -> Row {
+    let settings = floor::FloorSettings {
+        sockets,
+        // The gateway's runtime: one worker thread per core.
+        threads: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        frame_len,
+        bursts,
+    };
+    let scenario = format!("loopback TCP floor, {} sockets", table::thousands(sockets as u64));
+    match tokio::task::spawn_blocking(move || floor::measure(&settings)).await {
+        Ok(Ok(row)) => row,
+        Ok(Err(e)) => failed(floor::row_id(sockets), scenario, &e),
+        Err(e) => failed(floor::row_id(sockets), scenario, &BenchError::Task(e.to_string())),
+    }
+}
+
 async fn fanout_rows(args: &BenchArgs, redis: &RedisSetup, prefix: &str, rows: &mut Vec<Row>) {
     let clients = args.clients();
     let most = clients.iter().copied().max().unwrap_or(0) as u64;
@@ -439,9 +470,24 @@ async fn fanout_rows(args: &BenchArgs, redis: &RedisSetup, prefix: &str, rows: &
                 continue;
             }
         };
+        if matches == args.matches[0] && !args.skip_floor {
+            rows.push(floor_row(n, fanout::mean_wire_len(prefix, &settings), args.floor_bursts).await);
+        }
+        let floor_p99 = rows.iter().find(|r| r.id == floor::row_id(n)).and_then(|r| r.p99_ms);
         info!(clients = n, matches, "bench: measuring fan-out");
         match fanout::rows(&settings, Arc::clone(&store), prefix).await {
-            Ok(measured) => rows.extend(measured),
+            Ok(mut measured) => {
+                for row in measured.iter_mut().filter(|r| r.id == id) {
+                    if let (Some(floor), Some(p99)) = (floor_p99, row.p99_ms) {
+                        row.notes.push_str(&format!(
+                            "; the loopback floor's p99 for {} sockets: {floor:.1} ms (this row ×{:.2})",
+                            table::thousands(n as u64),
+                            p99 / floor.max(1e-9)
+                        ));
+                    }
+                }
+                rows.extend(measured);
+            }
             Err(e) => rows.push(failed(id, scenario, &e)),
         }
         if matches!(redis, RedisSetup::External(_)) {
