@@ -67,21 +67,22 @@ pub fn measure(settings: &FloorSettings) -> Result<Row, BenchError> {
     let frame = vec![b'x'; settings.frame_len.max(1)];
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3)
         .map_err(|e| BenchError::Task(format!("histogram: {e}")))?;
-    let mut busy = Duration::ZERO;
-    for burst in 0..=settings.bursts {
+    let (mut busy, mut cpu) = (Duration::ZERO, Duration::ZERO);
+    for round in 0..=settings.bursts {
         #[allow(clippy::disallowed_methods, reason = "blocking code, run with spawn_blocking")]
         std::thread::sleep(IDLE_GAP);
-        let (latencies, wall) = burst_once(&senders, threads, &frame)?;
+        let burst = burst_once(&senders, threads, &frame)?;
         drain(&mut receivers, frame.len())?;
-        if burst == 0 {
+        if round == 0 {
             continue; // warm-up: first use of each socket's buffers
         }
-        busy += wall;
-        for ns in latencies {
+        busy += burst.wall;
+        cpu += burst.cpu;
+        for ns in burst.latencies {
             histogram.saturating_record(ns.max(1));
         }
     }
-    Ok(into_row(settings, pairs, threads, &histogram, busy))
+    Ok(into_row(settings, pairs, threads, &histogram, busy, cpu))
 }
 
 /// Descriptors this process may still open, less a reserve.
@@ -117,38 +118,53 @@ fn connect_pairs(n: usize) -> Result<(Vec<TcpStream>, Vec<TcpStream>), BenchErro
     Ok((senders, receivers))
 }
 
+/// What one burst measured.
+struct Burst {
+    /// Each send's latency from its thread's release (ns).
+    latencies: Vec<u64>,
+    /// From the release to the last send of the slowest thread.
+    wall: Duration,
+    /// CPU time of the sending threads, together.
+    cpu: Duration,
+}
+
+/// CPU time of the calling thread.
+fn thread_cpu() -> Duration {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID).map_or(Duration::ZERO, Duration::from)
+}
+
 /// One burst: `threads` threads, released together, each writing `frame`
-/// to every `threads`-th socket. Returns each send's latency from the
-/// release (ns) and the burst's wall time.
-fn burst_once(senders: &[TcpStream], threads: usize, frame: &[u8]) -> Result<(Vec<u64>, Duration), BenchError> {
-    let release = Barrier::new(threads + 1);
-    let started = std::thread::scope(|scope| {
+/// to every `threads`-th socket.
+fn burst_once(senders: &[TcpStream], threads: usize, frame: &[u8]) -> Result<Burst, BenchError> {
+    let release = Barrier::new(threads);
+    std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let release = &release;
-                scope.spawn(move || -> Result<Vec<u64>, BenchError> {
+                scope.spawn(move || -> Result<(Vec<u64>, Duration), BenchError> {
                     let mine = senders.iter().skip(t).step_by(threads);
                     let mut latencies = Vec::with_capacity(senders.len() / threads + 1);
                     release.wait();
-                    let start = Instant::now();
+                    let (start, cpu) = (Instant::now(), thread_cpu());
                     for mut socket in mine {
                         socket.write_all(frame).map_err(io("floor send"))?;
                         latencies.push(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
                     }
-                    Ok(latencies)
+                    Ok((latencies, thread_cpu().saturating_sub(cpu)))
                 })
             })
             .collect();
-        let start = Instant::now();
-        release.wait();
-        let mut all = Vec::with_capacity(senders.len());
+        let mut burst =
+            Burst { latencies: Vec::with_capacity(senders.len()), wall: Duration::ZERO, cpu: Duration::ZERO };
         for handle in handles {
-            let mine = handle.join().map_err(|_| BenchError::Task("a floor sender panicked".into()))??;
-            all.extend(mine);
+            let (mine, cpu) = handle.join().map_err(|_| BenchError::Task("a floor sender panicked".into()))??;
+            let last = Duration::from_nanos(mine.last().copied().unwrap_or(0));
+            burst.wall = burst.wall.max(last);
+            burst.cpu += cpu;
+            burst.latencies.extend(mine);
         }
-        Ok::<_, BenchError>((all, start.elapsed()))
-    })?;
-    Ok(started)
+        Ok(burst)
+    })
 }
 
 /// Read every receiver empty; each must hold exactly one `len`-byte frame.
@@ -175,14 +191,21 @@ fn drain(receivers: &mut [TcpStream], len: usize) -> Result<(), BenchError> {
 }
 
 #[allow(clippy::cast_precision_loss)]
-fn into_row(settings: &FloorSettings, pairs: usize, threads: usize, histogram: &Histogram<u64>, busy: Duration) -> Row {
+fn into_row(
+    settings: &FloorSettings,
+    pairs: usize,
+    threads: usize,
+    histogram: &Histogram<u64>,
+    busy: Duration,
+    cpu: Duration,
+) -> Row {
     // Sends run one after another in each thread, so a burst to more
     // sockets than the open-file limit allows here takes proportionally
     // longer: scale the times.
     let scale = settings.sockets as f64 / pairs as f64;
     let ms = |ns: u64| ns as f64 / 1e6 * scale;
     let sends = histogram.len();
-    let cpu_per_send_us = busy.as_secs_f64() * threads as f64 * 1e6 / sends.max(1) as f64;
+    let cpu_per_send_us = cpu.as_secs_f64() * 1e6 / sends.max(1) as f64;
     let mut notes = format!(
         "no gateway: the kernel alone, one {} B send to each loopback socket from {threads} threads after {} ms idle ({} bursts); \
          {cpu_per_send_us:.1} µs of CPU per send, the viewer's side of TCP included",
