@@ -110,8 +110,7 @@ fn connect_pairs(n: usize) -> Result<(Vec<TcpStream>, Vec<TcpStream>), BenchErro
             s.set_nodelay(true).map_err(io("TCP_NODELAY"))?;
         }
         receiver.set_nonblocking(true).map_err(io("O_NONBLOCK"))?;
-        nix::sys::socket::setsockopt(&receiver, nix::sys::socket::sockopt::ReceiveTimestampns, &true)
-            .map_err(|e| BenchError::Io { what: "SO_TIMESTAMPNS".into(), source: e.into() })?;
+        super::stamped::enable_timestamps(&receiver).map_err(io("SO_TIMESTAMPNS"))?;
         senders.push(sender);
         receivers.push(receiver);
     }

@@ -50,13 +50,21 @@ impl StampedTcp {
     }
 }
 
+/// Ask the kernel to stamp what `socket` receives (`SO_TIMESTAMPNS`).
+///
+/// # Errors
+/// Not Linux, or not a socket.
 #[cfg(target_os = "linux")]
-fn enable_timestamps(stream: &TcpStream) -> io::Result<()> {
-    nix::sys::socket::setsockopt(stream, nix::sys::socket::sockopt::ReceiveTimestampns, &true).map_err(io::Error::from)
+pub fn enable_timestamps(socket: &impl std::os::fd::AsFd) -> io::Result<()> {
+    nix::sys::socket::setsockopt(socket, nix::sys::socket::sockopt::ReceiveTimestampns, &true).map_err(io::Error::from)
 }
 
+/// Ask the kernel to stamp what `socket` receives (`SO_TIMESTAMPNS`).
+///
+/// # Errors
+/// Always: kernel receive timestamps need Linux.
 #[cfg(not(target_os = "linux"))]
-fn enable_timestamps(_stream: &TcpStream) -> io::Result<()> {
+pub fn enable_timestamps<S>(_socket: &S) -> io::Result<()> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "kernel receive timestamps need Linux"))
 }
 
