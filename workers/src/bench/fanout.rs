@@ -38,6 +38,8 @@ use crate::store::{CommitBatch, CommitOutcome, Store};
 const CONNECT_PHASE: Duration = Duration::from_secs(180);
 /// Pause after the last connection before idle memory is read.
 const SETTLE: Duration = Duration::from_millis(500);
+/// Simulator seed of a scenario's first match (the next ones count up).
+const FIRST_SEED: u64 = 1000;
 /// Interval of gateway memory samples during the fan-out.
 const RSS_SAMPLE: Duration = Duration::from_millis(50);
 
@@ -103,12 +105,12 @@ impl Publisher {
         self.events.len().saturating_sub(usize::try_from(self.state.seq).unwrap_or(usize::MAX))
     }
 
-    /// Commit the next event; marks its publish instant in `probe` right
-    /// before the store call.
-    async fn commit_next(&mut self, store: &dyn Store, probe: Option<(&Probe, usize)>) -> Result<(), BenchError> {
-        let prev_seq = self.state.seq;
-        let seq = prev_seq + 1;
-        let Some(event) = usize::try_from(prev_seq).ok().and_then(|i| self.events.get(i)) else {
+    /// Fold the next event into the state: its seq, and the frame its
+    /// viewers get (an event frame, or a parked one if the engine refuses
+    /// it).
+    fn next_frame(&mut self) -> Result<(u64, String), BenchError> {
+        let seq = self.state.seq + 1;
+        let Some(event) = usize::try_from(self.state.seq).ok().and_then(|i| self.events.get(i)) else {
             return Err(BenchError::Task(format!("match {} has no event {seq} left to publish", self.id)));
         };
         let env = Envelope::new(self.id.clone(), seq, now_ms(), Event::Cricket(event.clone()));
@@ -119,6 +121,14 @@ impl Publisher {
                 protocol::parked_frame(&self.id, seq, env.ts, &e.to_string())
             }
         };
+        Ok((seq, frame))
+    }
+
+    /// Commit the next event; marks its publish instant in `probe` right
+    /// before the store call.
+    async fn commit_next(&mut self, store: &dyn Store, probe: Option<(&Probe, usize)>) -> Result<(), BenchError> {
+        let prev_seq = self.state.seq;
+        let (seq, frame) = self.next_frame()?;
         let batch = CommitBatch {
             match_id: self.id.clone(),
             prev_seq,
@@ -142,40 +152,20 @@ impl Publisher {
     }
 }
 
-/// Mean size on the wire of the event frames a scenario publishes: the
-/// frame text plus its WebSocket header (what the gateway writes per
-/// viewer).
+/// Mean size on the wire of the event frames a scenario publishes, as the
+/// gateway writes them to each viewer (WebSocket header included).
 #[must_use]
 pub fn mean_wire_len(prefix: &str, settings: &FanoutSettings) -> usize {
     let wanted = settings.events_per_match();
     let id = match_ids(prefix, settings).into_iter().next().unwrap_or_default();
-    let mut publisher = Publisher::new(id, 1000, wanted + 1);
-    let mut total = 0;
-    let mut frames = 0;
+    let mut publisher = Publisher::new(id, FIRST_SEED, wanted + 1);
     // The first event is the subscribers' snapshot, not a frame of theirs.
-    for (i, event) in publisher.events.clone().into_iter().enumerate().take(wanted + 1) {
-        let seq = i as u64 + 1;
-        let env = Envelope::new(publisher.id.clone(), seq, now_ms(), Event::Cricket(event));
-        let Ok(applied) = publisher.state.apply(&env) else {
-            publisher.state.skip(seq);
-            continue;
-        };
-        if i > 0 {
-            let text = protocol::event_frame(&env, &applied.patch);
-            total += text.len() + websocket_header_len(text.len());
-            frames += 1;
-        }
+    let (mut total, mut count) = (0, 0);
+    for (_, text) in std::iter::from_fn(|| publisher.next_frame().ok()).skip(1).take(wanted) {
+        total += crate::gateway::encode_text(&text).len();
+        count += 1;
     }
-    total / frames.max(1)
-}
-
-/// Bytes of a server's (unmasked) WebSocket frame header for a payload.
-fn websocket_header_len(payload: usize) -> usize {
-    match payload {
-        0..=125 => 2,
-        126..=65_535 => 4,
-        _ => 10,
-    }
+    total / count.max(1)
 }
 
 /// The fan-out row's name: its setup.
@@ -206,7 +196,7 @@ pub async fn rows(settings: &FanoutSettings, store: Arc<dyn Store>, prefix: &str
     let wanted = settings.events_per_match();
     let mut publishers: Vec<Publisher> = match_ids(prefix, settings)
         .into_iter()
-        .zip(1000u64..)
+        .zip(FIRST_SEED..)
         .map(|(id, seed)| Publisher::new(id, seed, wanted + 1))
         .collect();
     // The first event is committed before anyone connects: the snapshot.

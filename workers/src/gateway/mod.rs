@@ -49,6 +49,7 @@ pub mod origin;
 mod sender;
 mod ws;
 
+pub(crate) use conn::encode_text;
 pub use metrics::{GatewayMetrics, LatencyHistogram};
 
 /// Everything configurable about a gateway. `Default` gives the
